@@ -1,0 +1,180 @@
+"""The ``ecostat`` command: ``describe``, ``baseline`` and ``demo``.
+
+A thin layer over the library: parse options, read the data, call the
+analysis, print a summary (or exactly one JSON object with ``--json``).
+Progress goes to stderr; bad input exits with status 2 and a message naming
+the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Sequence
+
+import numpy as np
+
+from .errors import EcostatError
+
+__all__ = ["main", "build_parser"]
+
+
+def _progress(msg: str) -> None:
+    print(f"[ecostat {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def _data_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", metavar="DATA", help="CSV, CSV.GZ, TSV or Parquet file of predictions")
+    p.add_argument("--label", default="label", help="label column (default: label)")
+    p.add_argument("--id", default="instance_id", help="instance id column (default: instance_id, if present)")
+    p.add_argument("--models", help="comma-separated prediction columns or decision-makers (default: all other columns)")
+    p.add_argument("--years", help="comma-separated versions/years to keep (e.g. 2020)")
+    p.add_argument("--group", help="column with each instance's group (adds group metrics)")
+    p.add_argument("--layout", choices=["wide", "long"], default="wide",
+                   help="wide: one prediction column per decision-maker; long: one row per (instance, decision-maker)")
+    p.add_argument("--model-col", default="model", help="long layout: decision-maker column (default: model)")
+    p.add_argument("--prediction-col", default="prediction", help="long layout: prediction column (default: prediction)")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ecostat`` command."""
+    parser = argparse.ArgumentParser(prog="ecostat", description="Ecosystem-level analysis of ML decision-makers: "
+                                     "do they fail the same people?")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    d = sub.add_parser("describe", help="descriptive ecosystem-level analysis with bootstrap intervals")
+    _data_options(d)
+    d.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates (default 1000; 0 = none)")
+    d.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    d.add_argument("--ci", type=float, default=0.95, help="interval coverage (default 0.95)")
+    d.add_argument("--hard-easy", action="store_true", help="add the hard/easy grid of Toups App. A.3")
+    d.add_argument("--rule", choices=["strict", "paper"], default="strict", help="hard/easy validity rule")
+
+    b = sub.add_parser("baseline", help="hard/easy baseline: paper grid, continuous fit, goodness of fit")
+    _data_options(b)
+    b.add_argument("--rule", choices=["strict", "paper"], default="strict", help="validity rule (default strict)")
+    b.add_argument("--gof", type=int, default=999, metavar="N", help="parametric-bootstrap replicates of the goodness-of-fit tests (0 = skip)")
+    b.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+
+    m = sub.add_parser("demo", help="run the main analysis on a built-in simulated ecosystem (no files, no network)")
+    m.add_argument("--n", type=int, default=20000, help="instances (default 20000)")
+    m.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    m.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
+    m.add_argument("--out", help="folder to write the figures into (PNG)")
+    m.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    return parser
+
+
+def _read(args):
+    from .io import read_long, read_wide
+
+    _progress(f"reading {args.data}")
+    if args.layout == "long":
+        fm = read_long(args.data, instance=args.id, model=args.model_col, prediction=args.prediction_col,
+                       label=args.label, group=args.group)
+        if args.models:
+            fm = fm.select([s.strip() for s in args.models.split(",") if s.strip()])
+        return fm
+    years = [y.strip() for y in args.years.split(",")] if args.years else None
+    return read_wide(args.data, label=args.label, id=args.id, models=args.models, group=args.group, years=years)
+
+
+def _emit(obj: dict) -> None:
+    print(json.dumps(obj, indent=2, allow_nan=False))
+
+
+def cmd_describe(args) -> int:
+    from .describe import describe
+
+    fm = _read(args)
+    _progress(f"{fm.n_instances} instances x {fm.n_models} decision-makers; bootstrapping {args.bootstrap} replicates")
+    d = describe(fm, n_boot=args.bootstrap, seed=args.seed, ci=args.ci, hard_easy=args.hard_easy, hard_easy_rule=args.rule)
+    if args.json:
+        _emit(d.to_dict())
+    else:
+        print(d.summary().as_text())
+    return 0
+
+
+def baseline_report(fm, *, rule: str = "strict", n_sim: int = 999, seed: int = 0) -> dict:
+    """Everything ``ecostat baseline`` reports, as a JSON-ready dict."""
+    from .baselines import fit_hard_easy, hard_easy_distribution, hard_easy_grid
+    from .gof import goodness_of_fit
+    from .metrics import failure_count_distribution, failure_rates, independence_distribution
+
+    fm = fm.ordered()
+    grid = hard_easy_grid(fm, rule=rule)
+    fit = fit_hard_easy(fm)
+    f = failure_rates(fm)
+    out = {
+        "n_instances": fm.n_instances, "n_models": fm.n_models,
+        "models": [{"name": n, "failure_rate": float(r)} for n, r in zip(fm.models, f)],
+        "hard_easy": {**grid.to_dict(), "rule": rule},
+        "hard_easy_fit": fit.to_dict(),
+        "failure_count_distribution": {
+            "observed": failure_count_distribution(fm).tolist(),
+            "independence": independence_distribution(fm).tolist(),
+            "hard_easy": hard_easy_distribution(f, grid.alpha, grid.delta, rule=rule).tolist(),
+        },
+        "grid": [{"alpha": r.alpha, "delta": r.delta, "l1": None if np.isnan(r.l1) else float(r.l1)}
+                 for r in grid.to_frame().itertuples()],
+    }
+    if n_sim:
+        _progress(f"goodness of fit: {n_sim} parametric-bootstrap replicates per baseline")
+        out["goodness_of_fit"] = {b: goodness_of_fit(fm, b, n_sim=n_sim, seed=seed).to_dict() for b in ("independence", "hard_easy")}
+    return out
+
+
+def cmd_baseline(args) -> int:
+    import warnings
+
+    from .errors import EcostatWarning
+
+    fm = _read(args)
+    with warnings.catch_warnings():
+        if args.rule == "paper":
+            warnings.simplefilter("always", EcostatWarning)
+        rep = baseline_report(fm, rule=args.rule, n_sim=args.gof, seed=args.seed)
+    if args.json:
+        _emit(rep)
+        return 0
+    he, fit = rep["hard_easy"], rep["hard_easy_fit"]
+    print(f"Hard/easy baseline (Toups App. A.3), {rep['n_instances']} instances, models {', '.join(m['name'] for m in rep['models'])}")
+    print(f"  paper grid ({he['rule']} rule): alpha = {he['alpha']:.1f}, Delta = {he['delta']:.1f}, L1 = {he['l1']:.4f}")
+    print(f"  continuous ML fit:  alpha = {fit['alpha']:.4f}, Delta = {fit['delta']:.4f}, L1 = {fit['l1']:.4f}")
+    dist = rep["failure_count_distribution"]
+    print("  failures  observed  independence  hard/easy")
+    for t, (o, i, h) in enumerate(zip(dist["observed"], dist["independence"], dist["hard_easy"])):
+        print(f"  {t:>8}  {o:8.4f}  {i:12.4f}  {h:9.4f}")
+    for name, g in rep.get("goodness_of_fit", {}).items():
+        print(f"  goodness of fit, {name}: G2 = {g['g2']:.2f}, parametric-bootstrap p = {g['p_value']:.4f} ({g['n_sim']} replicates)")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    report = run_demo(n=args.n, seed=args.seed, n_boot=args.bootstrap, out=args.out, progress=_progress)
+    if args.json:
+        _emit(report["json"])
+    else:
+        print(report["text"])
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ecostat`` command."""
+    args = build_parser().parse_args(argv)
+    handler = {"describe": cmd_describe, "baseline": cmd_baseline, "demo": cmd_demo}[args.command]
+    try:
+        return handler(args)
+    except EcostatError as exc:
+        print(f"ecostat: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

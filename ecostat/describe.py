@@ -1,0 +1,229 @@
+"""``describe``: the full descriptive ecosystem-level analysis in one call.
+
+Failure rates in ascending order, the observed number-of-failures
+distribution against independence (Toups et al. 2023, eq. 1-2), systemic
+failure rate and homogenization (Bommasani et al. 2022, eq. 2-3, 10), group
+homogenization and unfairness (eq. 6-9) and optionally the hard/easy grid
+(Toups App. A.3), each scalar with a bootstrap interval computed from one set
+of multinomial replicates of the profile table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import groups as G
+from . import metrics as M
+from .baselines import HardEasyGrid, hard_easy_grid
+from .bootstrap import bootstrap_many
+from .errors import EcostatError, UndefinedMetricError
+from .failures import FailureMatrix
+from .summary import Summary
+
+__all__ = ["describe", "Description", "Estimate"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a bootstrap percentile interval (None when undefined)."""
+
+    estimate: float | None
+    lo: float | None = None
+    hi: float | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict:
+        d = {"estimate": _num(self.estimate), "ci": [_num(self.lo), _num(self.hi)]}
+        if self.note:
+            d["undefined"] = self.note
+        return d
+
+
+@dataclass
+class Description:
+    """Result of :func:`describe`; see :meth:`summary` and :meth:`to_dict`."""
+
+    fm: FailureMatrix
+    failure_rates: pd.DataFrame
+    distribution: pd.DataFrame
+    scalars: dict[str, Estimate]
+    group_scalars: dict[str, Estimate] | None
+    by_group: pd.DataFrame | None
+    hard_easy: HardEasyGrid | None
+    n_boot: int
+    seed: int
+    ci: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def models(self) -> list[str]:
+        """Decision-makers in ascending failure rate."""
+        return list(self.fm.models)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict with the keys documented in the README (``ecostat describe --json``)."""
+        out = {
+            "n_instances": self.fm.n_instances,
+            "n_models": self.fm.n_models,
+            "models": [{"name": r.model, "failure_rate": _num(r.estimate), "ci": [_num(r.lo), _num(r.hi)]}
+                       for r in self.failure_rates.itertuples()],
+            "failure_count_distribution": {
+                "observed": [_num(v) for v in self.distribution["observed"]],
+                "independence": [_num(v) for v in self.distribution["independence"]],
+                "observed_ci": [[_num(a), _num(b)] for a, b in zip(self.distribution["observed_lo"], self.distribution["observed_hi"])],
+            },
+            **{k: v.to_dict() for k, v in self.scalars.items()},
+            "bootstrap": {"n_boot": self.n_boot, "seed": self.seed, "ci": self.ci},
+            "notes": list(self.notes),
+        }
+        if self.group_scalars is not None:
+            out["group_column"] = self.fm.group_name
+            out["groups"] = {k: v.to_dict() for k, v in self.group_scalars.items()}
+            out["by_group"] = [
+                {"group": str(r["group"]), "n": int(r["n"]), "failure_rates": [_num(r[m]) for m in self.models],
+                 "systemic_failure_rate": _num(r["systemic_failure_rate"])}
+                for _, r in self.by_group.iterrows()
+            ]
+        if self.hard_easy is not None:
+            out["hard_easy"] = self.hard_easy.to_dict()
+        return out
+
+    def summary(self) -> Summary:
+        """Tables of the analysis as a :class:`~ecostat.summary.Summary`."""
+        pct = f"{100 * self.ci:g}%"
+        header = [("Instances", str(self.fm.n_instances)), ("Decision-makers", ", ".join(self.models)),
+                  ("Intervals", f"{pct} percentile bootstrap, {self.n_boot} replicates, seed {self.seed}")]
+        rates = self.failure_rates.rename(columns={"estimate": "failure_rate", "lo": "ci_lo", "hi": "ci_hi"})
+        scal = pd.DataFrame([{"quantity": k, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
+                             for k, v in self.scalars.items()]).astype({"estimate": float, "ci_lo": float, "ci_hi": float})
+        dist = self.distribution[["failures", "observed", "independence", "difference", "ratio"]]
+        tables = [("Failure rates (ascending)", rates), ("Systemic failure and homogenization", scal),
+                  ("Number of failures: observed vs independence (Toups eq. 1-2)", dist)]
+        if self.group_scalars is not None:
+            gs = pd.DataFrame([{"quantity": k, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
+                               for k, v in self.group_scalars.items()]).astype({"estimate": float, "ci_lo": float, "ci_hi": float})
+            tables += [(f"Group homogenization by {self.fm.group_name!r} (Bommasani eq. 6-9)", gs),
+                       (f"By group ({self.fm.group_name})", self.by_group)]
+        if self.hard_easy is not None:
+            he = self.hard_easy
+            tables.append(("Hard/easy baseline, paper grid (Toups App. A.3)",
+                           pd.DataFrame([{"alpha": he.alpha, "delta": he.delta, "l1": he.best_l1, "rule": he.rule}])))
+        return Summary("Ecosystem-level description", header, tables, list(self.notes))
+
+    def __repr__(self) -> str:
+        return self.summary().as_text()
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+
+def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
+             ci: float = 0.95, hard_easy: bool = False, hard_easy_rule: str = "strict") -> Description:
+    """Describe an ecosystem: every descriptive figure of Toups 2023 and Bommasani 2022 with intervals.
+
+    Parameters
+    ----------
+    data : FailureMatrix
+        With a grouping (``group=``) the group metrics are added.
+    models : sequence of str, optional
+        Decision-makers to analyse (default all).
+    n_boot : int
+        Bootstrap replicates (0 = no intervals).
+    seed : int
+        Seed of the bootstrap.
+    ci : float
+        Interval coverage.
+    hard_easy : bool
+        Add the hard/easy grid search (Toups App. A.3).
+    hard_easy_rule : {"strict", "paper"}
+
+    Returns
+    -------
+    Description
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> fm = es.simulate(n=5000, groups={"a": 0.5, "b": 0.5}, group_scale={"b": 2.5}, seed=0)
+    >>> d = es.describe(fm, n_boot=200, seed=1)
+    >>> d.scalars["homogenization"].estimate > 1
+    True
+    >>> sorted(d.to_dict()["groups"])
+    ['h_avg', 'h_unif', 'h_worst', 'unfairness']
+    """
+    if not isinstance(data, FailureMatrix):
+        raise EcostatError(f"describe needs a FailureMatrix (see ecostat.read_wide / read_hapi), got {type(data).__name__}.")
+    fm = data.select(models) if models is not None else data
+    M.require_two_models(fm.profile_table(), "describe")
+    fm = fm.ordered()
+    table = fm.profile_table()
+    if table.covariates is not None:  # covariates play no part here: aggregate them away
+        table = table.columns(range(fm.n_models))
+    notes: list[str] = []
+    stats = {"failure_rates": M.failure_rates, "distribution": M.failure_count_distribution,
+             "systemic_failure_rate": M.systemic_failure_rate,
+             "independence_systemic_failure_rate": M.expected_systemic_failure_rate,
+             "systemic_excess": M.systemic_excess, "homogenization": M.homogenization}
+    if table.group_codes is not None:
+        stats.update(h_avg=G.h_avg, h_unif=G.h_unif, h_worst=G.h_worst)
+        if table.n_groups > 1:
+            stats["unfairness"] = G.unfairness
+    estimates, undefined = {}, {}
+    for name, fn in stats.items():
+        try:
+            estimates[name] = fn(table, None)
+        except UndefinedMetricError as exc:
+            undefined[name] = str(exc)
+            notes.append(f"{name}: {exc}")
+    boot = {}
+    if n_boot:
+        boot = bootstrap_many(table, {k: v for k, v in stats.items() if k in estimates}, n_boot=n_boot, seed=seed,
+                              ci=ci, estimates=estimates)
+        for name, r in boot.items():
+            if r.n_undefined:
+                notes.append(f"{name}: undefined in {r.n_undefined} of {n_boot} bootstrap replicates; the interval uses the others.")
+
+    def est(name) -> Estimate:
+        if name in undefined:
+            return Estimate(None, note=undefined[name])
+        if name not in boot:
+            return Estimate(float(estimates[name]))
+        return Estimate(float(estimates[name]), float(boot[name].lo), float(boot[name].hi))
+
+    obs, ind = estimates["distribution"], M.independence_distribution(table)
+    rate_df = pd.DataFrame({"model": fm.models, "estimate": estimates["failure_rates"]})
+    dist = pd.DataFrame({"failures": np.arange(fm.n_models + 1), "observed": obs, "independence": ind,
+                         "difference": obs - ind, "ratio": M._safe_div(obs, ind)})
+    for frame, name, prefix in ((rate_df, "failure_rates", ""), (dist, "distribution", "observed_")):
+        frame[prefix + "lo"] = boot[name].lo if boot else np.nan
+        frame[prefix + "hi"] = boot[name].hi if boot else np.nan
+    scalars = {name: est(name) for name in ("systemic_failure_rate", "independence_systemic_failure_rate",
+                                             "systemic_excess", "homogenization")}
+    group_scalars = by_group = None
+    if table.group_codes is not None:
+        group_scalars = {name: est(name) for name in ("h_avg", "h_unif", "h_worst")}
+        group_scalars["unfairness"] = est("unfairness") if table.n_groups > 1 else Estimate(
+            None, note="UNFAIRNESS needs at least two groups")
+        by_group = _by_group(table)
+    he = hard_easy_grid(table, rule=hard_easy_rule) if hard_easy else None
+    return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes)
+
+
+def _by_group(table) -> pd.DataFrame:
+    gr = G.group_failure_rates(table)
+    df = pd.DataFrame(gr, columns=list(table.models))
+    df.insert(0, "n", G.group_sizes(table).astype(int))
+    df.insert(0, "group", [str(g) for g in table.group_levels])
+    df["systemic_failure_rate"] = G.group_systemic_failure_rates(table)
+    return df
+
+
+def _num(v):
+    if v is None:
+        return None
+    v = float(v)
+    return None if not np.isfinite(v) else v

@@ -1,0 +1,54 @@
+"""describe(): contents, intervals from one set of replicates, summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ecostat as es
+
+
+@pytest.fixture(scope="module")
+def grouped():
+    return es.simulate(n=6000, groups={"a": 0.6, "b": 0.4}, group_scale={"b": 2.5}, seed=8)
+
+
+def test_scalars_match_functions(grouped):
+    d = es.describe(grouped, n_boot=200, seed=1)
+    fm = grouped.ordered()
+    assert d.scalars["homogenization"].estimate == pytest.approx(es.homogenization(fm))
+    assert d.scalars["systemic_failure_rate"].estimate == pytest.approx(es.systemic_failure_rate(fm))
+    assert d.group_scalars["h_worst"].estimate == pytest.approx(es.h_worst(fm))
+    assert d.group_scalars["unfairness"].estimate == pytest.approx(es.unfairness(fm))
+    np.testing.assert_allclose(d.failure_rates["estimate"], es.failure_rates(fm))
+
+
+def test_intervals_equal_direct_bootstrap(grouped):
+    d = es.describe(grouped, n_boot=300, seed=4)
+    t = grouped.ordered().profile_table()
+    r = es.bootstrap(t, es.h_avg, n_boot=300, seed=4)
+    assert (d.group_scalars["h_avg"].lo, d.group_scalars["h_avg"].hi) == (pytest.approx(r.lo), pytest.approx(r.hi))
+
+
+def test_models_subset_and_order(grouped):
+    d = es.describe(grouped, models=["m3", "m1"], n_boot=0)
+    assert d.models == ["m1", "m3"]
+    assert d.to_dict()["n_models"] == 2
+
+
+def test_covariates_do_not_change_results():
+    fm = es.simulate(n=3000, covariate_effect=1.0, seed=3)
+    plain = es.FailureMatrix(fm.failures, models=fm.models)
+    a = es.describe(fm, n_boot=100, seed=2).to_dict()
+    b = es.describe(plain, n_boot=100, seed=2).to_dict()
+    assert a == b
+
+
+def test_summary_renders(grouped):
+    s = es.describe(grouped, n_boot=50, hard_easy=True).summary()
+    text = s.as_text()
+    assert "Group homogenization" in text and "Hard/easy" in text
+    assert s.as_latex().count("\\begin{tabular}") == len(s.tables) + 1
+    assert "<table" in s._repr_html_()
+    frame = s.to_frame()
+    assert frame["table"].nunique() == len(s.tables)
