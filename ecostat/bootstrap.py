@@ -21,8 +21,8 @@ from .profiles import ProfileTable, as_table
 
 __all__ = ["resample_counts", "bootstrap", "bootstrap_many", "BootstrapResult", "percentile_interval"]
 
-#: Largest number of (replicate x profile) cells drawn at once.
-_CHUNK_CELLS = 4_000_000
+#: Largest number of (replicate x profile x model) cells evaluated at once.
+_CHUNK_CELLS = 8_000_000
 
 
 def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 0) -> np.ndarray:
@@ -176,7 +176,8 @@ def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, se
 
 
 def _chunks(t: ProfileTable, counts, n_boot: int, seed):
-    step = max(1, _CHUNK_CELLS // max(1, t.n_profiles))
+    # metrics build (replicates x profiles x models) intermediates: bound that product
+    step = max(1, _CHUNK_CELLS // max(1, t.n_profiles * t.n_models))
     if counts is not None:
         for i in range(0, counts.shape[0], step):
             yield counts[i: i + step]

@@ -16,8 +16,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from . import alternatives as A
 from . import groups as G
+from . import leader as L
 from . import metrics as M
+from . import pairwise as P
 from .baselines import HardEasyGrid, hard_easy_grid
 from .bootstrap import bootstrap_many
 from .errors import EcostatError, UndefinedMetricError
@@ -58,6 +61,8 @@ class Description:
     seed: int
     ci: float
     notes: list[str] = field(default_factory=list)
+    pairwise: pd.DataFrame | None = None
+    leader: pd.DataFrame | None = None
 
     @property
     def models(self) -> list[str]:
@@ -90,6 +95,10 @@ class Description:
             ]
         if self.hard_easy is not None:
             out["hard_easy"] = self.hard_easy.to_dict()
+        if self.pairwise is not None:
+            out["pairwise"] = [{"models": [r["model_a"], r["model_b"]], **_ci_dict(r, PAIRWISE)} for _, r in self.pairwise.iterrows()]
+        if self.leader is not None:
+            out["leader_following"] = [{"model": r["model"], **_ci_dict(r, LEADER)} for _, r in self.leader.iterrows()]
         return out
 
     def summary(self) -> Summary:
@@ -108,6 +117,10 @@ class Description:
                                for k, v in self.group_scalars.items()]).astype({"estimate": float, "ci_lo": float, "ci_hi": float})
             tables += [(f"Group homogenization by {self.fm.group_name!r} (Bommasani eq. 6-9)", gs),
                        (f"By group ({self.fm.group_name})", self.by_group)]
+        if self.pairwise is not None:
+            tables.append(("Pairwise failure agreement (Bommasani App. A.4)", _estimates_only(self.pairwise)))
+        if self.leader is not None:
+            tables.append(("Leader following: P(all others fail | model fails) (Toups App. B.2)", _estimates_only(self.leader)))
         if self.hard_easy is not None:
             he = self.hard_easy
             tables.append(("Hard/easy baseline, paper grid (Toups App. A.3)",
@@ -122,7 +135,8 @@ class Description:
 
 
 def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
-             ci: float = 0.95, hard_easy: bool = False, hard_easy_rule: str = "strict") -> Description:
+             ci: float = 0.95, hard_easy: bool = False, hard_easy_rule: str = "strict",
+             pairwise: bool | None = None) -> Description:
     """Describe an ecosystem: every descriptive figure of Toups 2023 and Bommasani 2022 with intervals.
 
     Parameters
@@ -140,6 +154,8 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     hard_easy : bool
         Add the hard/easy grid search (Toups App. A.3).
     hard_easy_rule : {"strict", "paper"}
+    pairwise : bool, optional
+        Report the k (k - 1) / 2 pairwise measures with intervals (default: when k <= 20).
 
     Returns
     -------
@@ -168,10 +184,20 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
              "systemic_failure_rate": M.systemic_failure_rate,
              "independence_systemic_failure_rate": M.expected_systemic_failure_rate,
              "systemic_excess": M.systemic_excess, "homogenization": M.homogenization}
+    stats.update(min_exp=A.min_exp, exp_exp=A.exp_exp)
     if table.group_codes is not None:
         stats.update(h_avg=G.h_avg, h_unif=G.h_unif, h_worst=G.h_worst)
         if table.n_groups > 1:
             stats["unfairness"] = G.unfairness
+    iu = np.triu_indices(fm.n_models, 1)
+    if pairwise is None:
+        pairwise = fm.n_models <= 20
+        if not pairwise:
+            notes.append(f"pairwise measures of the {len(iu[0])} pairs left out (k > 20); pass pairwise=True to add them.")
+    if pairwise:
+        stats.update({name: _upper(fn, iu) for name, fn in PAIRWISE.items()})
+    if not table.has_missing:
+        stats.update({name: _leader(name) for name in LEADER})
     estimates, undefined = {}, {}
     for name, fn in stats.items():
         try:
@@ -202,7 +228,14 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         frame[prefix + "lo"] = boot[name].lo if boot else np.nan
         frame[prefix + "hi"] = boot[name].hi if boot else np.nan
     scalars = {name: est(name) for name in ("systemic_failure_rate", "independence_systemic_failure_rate",
-                                             "systemic_excess", "homogenization")}
+                                             "systemic_excess", "homogenization", "min_exp", "exp_exp")}
+    pairs = pd.DataFrame({"model_a": [fm.models[i] for i in iu[0]], "model_b": [fm.models[j] for j in iu[1]]})
+    pairwise = _with_intervals(pairs, [n for n in PAIRWISE if n in estimates], estimates, boot) if pairwise else None
+    leader = None
+    if table.has_missing:
+        notes.append("leader following needs complete profiles; skipped because some cells are missing.")
+    else:
+        leader = _with_intervals(pd.DataFrame({"model": list(fm.models)}), list(LEADER), estimates, boot)
     group_scalars = by_group = None
     if table.group_codes is not None:
         group_scalars = {name: est(name) for name in ("h_avg", "h_unif", "h_worst")}
@@ -210,7 +243,39 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
             None, note="UNFAIRNESS needs at least two groups")
         by_group = _by_group(table)
     he = hard_easy_grid(table, rule=hard_easy_rule) if hard_easy else None
-    return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes)
+    return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes,
+                       pairwise, leader)
+
+
+#: pairwise measures reported by describe (Bommasani App. A.4 and agreement measures)
+PAIRWISE = {"kappa": P.cohens_kappa, "double_fault": P.double_fault, "yules_q": P.yules_q,
+            "covariance": A.pair_covariance, "pearson": A.pair_pearson, "pmi": A.pair_pmi, "h_pair": A.pair_homogenization}
+#: leader-following quantities reported by describe (Toups App. B.2)
+LEADER = ("p_all_others_fail_given_fail", "p_all_others_fail", "p_independent")
+
+
+def _upper(fn, iu):
+    def pairs(table, counts=None):
+        return fn(table, counts)[..., iu[0], iu[1]]
+    pairs.__name__ = fn.__name__
+    return pairs
+
+
+def _leader(key):
+    def stat(table, counts=None):
+        return L.leader_statistics(table, counts, profiles=False)[key]
+    stat.__name__ = key
+    return stat
+
+
+def _with_intervals(frame: pd.DataFrame, names, estimates, boot) -> pd.DataFrame:
+    """Add ``name``, ``name_lo``, ``name_hi`` columns for each statistic."""
+    frame = frame.copy()
+    for name in names:
+        frame[name] = estimates[name]
+        frame[f"{name}_lo"] = boot[name].lo if boot else np.nan
+        frame[f"{name}_hi"] = boot[name].hi if boot else np.nan
+    return frame
 
 
 def _by_group(table) -> pd.DataFrame:
@@ -220,6 +285,14 @@ def _by_group(table) -> pd.DataFrame:
     df.insert(0, "group", [str(g) for g in table.group_levels])
     df["systemic_failure_rate"] = G.group_systemic_failure_rates(table)
     return df
+
+
+def _estimates_only(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[[c for c in frame.columns if not c.endswith(("_lo", "_hi"))]]
+
+
+def _ci_dict(row, names) -> dict:
+    return {n: {"estimate": _num(row[n]), "ci": [_num(row[f"{n}_lo"]), _num(row[f"{n}_hi"])]} for n in names if n in row}
 
 
 def _num(v):

@@ -103,7 +103,7 @@ def failures_from_predictions(preds: pd.DataFrame, labels: pd.Series, label_name
     return F
 
 
-def _select_prediction_columns(df: pd.DataFrame, models, exclude: Sequence[str], version_pattern) -> list[str]:
+def _select_prediction_columns(df: pd.DataFrame, models, exclude: Sequence[str], version_pattern, years=None) -> list[str]:
     candidates = [c for c in df.columns if c not in set(exclude)]
     if models is None:
         if not candidates:
@@ -119,6 +119,9 @@ def _select_prediction_columns(df: pd.DataFrame, models, exclude: Sequence[str],
             hits = meta.loc[meta["name"] == m, "column"].tolist()
         if not hits:
             raise DataError(f"unknown model {m!r}: no column or decision-maker of that name. Available: {preview(candidates, 30)}.")
+        if len(hits) > 1 and years is None:
+            raise DataError(f"decision-maker {m!r} has {len(hits)} columns ({preview(hits)}); an ecosystem usually takes one "
+                            "version per decision-maker. Pass years=[...] (--years) or name the columns themselves.")
         chosen.extend(h for h in hits if h not in chosen)
     return chosen
 
@@ -145,7 +148,9 @@ def read_wide(data, *, label: str = "label", id: str | None = "instance_id", mod
     covariates : sequence of str
         Columns holding instance covariates.
     years : sequence, optional
-        Keep only columns whose parsed version is one of these.
+        Keep only versioned columns whose version is one of these (columns
+        without a version are kept). A decision-maker named in ``models`` with
+        several versioned columns needs ``years`` (or explicit column names).
     version_pattern : str or None
         Regex splitting column names into decision-maker and version
         (see :func:`ecostat.failures.parse_columns`).
@@ -171,13 +176,21 @@ def read_wide(data, *, label: str = "label", id: str | None = "instance_id", mod
     covariates = list(covariates)
     _require_columns(df, [label, group, *covariates], "label/group/covariate")
     exclude = [c for c in [id, label, group, *covariates] if c is not None]
-    cols = _select_prediction_columns(df, models, exclude, version_pattern)
+    cols = _select_prediction_columns(df, models, exclude, version_pattern, years)
     meta = parse_columns(cols, version_pattern)
     if years is not None:
         wanted = {str(y) for y in years}
-        keep = meta["version"].astype(str).isin(wanted).to_numpy()
-        if not keep.any():
+        keep = (meta["version"].astype(str).isin(wanted) | meta["version"].isna()).to_numpy()  # unversioned columns stay
+        if not (keep & meta["version"].notna().to_numpy()).any():
             raise DataError(f"no selected column has a version in {sorted(wanted)}; versions present: {preview(sorted(set(meta['version'].dropna())))}.")
+        if models is not None:
+            requested = [m.strip() for m in models.split(",")] if isinstance(models, str) else list(models)
+            for m in requested:
+                mine = (meta["column"] == m) | (meta["name"] == m)
+                if not (mine.to_numpy() & keep).any():
+                    have = sorted(set(meta.loc[mine, "version"].dropna()))
+                    raise DataError(f"model {m!r} has no column for years {sorted(wanted)} (it has {preview(have)}); "
+                                    "choose years it has or leave it out.")
         cols = [c for c, k in zip(cols, keep) if k]
         meta = parse_columns(cols, version_pattern)
     if id is not None:

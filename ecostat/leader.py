@@ -80,7 +80,7 @@ def require_complete(t: ProfileTable, idx, what: str) -> None:
         )
 
 
-def leader_statistics(data, counts=None) -> dict[str, np.ndarray]:
+def leader_statistics(data, counts=None, *, profiles: bool = True) -> dict[str, np.ndarray]:
     """Leader-following quantities as arrays, vectorized over bootstrap replicates (Toups App. B.2).
 
     Parameters
@@ -89,6 +89,10 @@ def leader_statistics(data, counts=None) -> dict[str, np.ndarray]:
         Without missing cells, k >= 2.
     counts : array of shape (..., P), optional
         Replacement profile counts (bootstrap replicates).
+    profiles : bool
+        Also compute the full distributions over the others' profiles
+        (``p_marginal``, ``p_given_fail``; needs k <= 13). ``False`` gives only
+        the systemic quantities, for any k.
 
     Returns
     -------
@@ -117,23 +121,22 @@ def leader_statistics(data, counts=None) -> dict[str, np.ndarray]:
     fail = (t.patterns == 1).astype(float)
     total = c.sum(axis=-1)
     n_fail = c @ fail                                          # (..., k)
-    p_marg, p_cond, all_fail = [], [], []
-    for j in range(k):  # loop over models, not instances
+    p_marg, p_cond = [], []
+    for j in range(k if profiles else 0):  # loop over models, not instances
         others = [o for o in range(k) if o != j]
         onehot = profile_onehot(t.patterns[:, others])         # (P, Q)
         p_marg.append(_safe_div(c @ onehot, total[..., None]))
         p_cond.append(_safe_div((c * fail[:, j]) @ onehot, n_fail[..., j, None]))
-        all_fail.append(fail[:, others].prod(axis=1))
-    all_fail = np.stack(all_fail, axis=1)                      # (P, k): all others fail
+    # (P, k): every model but j fails <=> the profile has k - 1 failures outside column j
+    all_fail = ((fail.sum(axis=1, keepdims=True) - fail) == k - 1).astype(float)
     rates = _safe_div(n_fail, total[..., None])
     log_rates = np.log(np.where(rates > 0, rates, 1.0))
     zero = (rates == 0).astype(float)
     # prod_{l != j} f_l without dividing by f_j (exact when some rate is 0)
     prod_others = np.exp(log_rates.sum(axis=-1, keepdims=True) - log_rates)
     prod_others = np.where(zero.sum(axis=-1, keepdims=True) - zero > 0, 0.0, prod_others)
-    return {
-        "p_marginal": np.stack(p_marg, axis=-2),
-        "p_given_fail": np.stack(p_cond, axis=-2),
+    out = {"p_marginal": np.stack(p_marg, axis=-2), "p_given_fail": np.stack(p_cond, axis=-2)} if profiles else {}
+    return out | {
         "failure_rate": rates,
         "p_all_others_fail_given_fail": _safe_div(c @ (all_fail * fail), n_fail),
         "p_all_others_fail": _safe_div(c @ all_fail, total[..., None]),

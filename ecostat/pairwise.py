@@ -70,12 +70,22 @@ def pair_tables(data, counts=None) -> PairTables:
     [1.0, 1.0, 0.0, 2.0]
     """
     t = as_table(data)
+    hit = _LAST.get("key")
+    if hit is not None and hit[0] is t and hit[1] is counts:
+        return _LAST["value"]
     c = resolve_counts(t, counts)
     fail = (t.patterns == 1).astype(float)
     ok = (t.patterns == 0).astype(float)
     cf = np.swapaxes(c[..., :, None] * fail, -1, -2)  # (..., k, P)
     co = np.swapaxes(c[..., :, None] * ok, -1, -2)
-    return PairTables(cf @ fail, cf @ ok, co @ fail, co @ ok)
+    value = PairTables(cf @ fail, cf @ ok, co @ fail, co @ ok)
+    # one-entry cache: the measures of one (table, counts) pair share their 2x2 tables
+    # (the cache holds the objects themselves, so an identity match is the same data)
+    _LAST.update(key=(t, counts), value=value)
+    return value
+
+
+_LAST: dict = {}
 
 
 def raise_undefined(t: ProfileTable, bad: np.ndarray, what: str, why) -> None:

@@ -37,7 +37,11 @@ def test_wide_failures_versions_and_missing(predictions):
 
 def test_model_and_year_selection(predictions):
     df = predictions.drop(columns=["tone", "agree"])
-    assert es.read_wide(df, models="google").models == ("google_2020", "google_2021")
+    with pytest.raises(es.DataError, match=r"'google' has 2 columns.*years"):
+        es.read_wide(df, models="google")
+    assert es.read_wide(df, models="google", years=[2020, 2021]).models == ("google_2020", "google_2021")
+    with pytest.raises(es.DataError, match=r"model 'ibm' has no column for years \['2021'\] \(it has '2020'\)"):
+        es.read_wide(df, models="google,ibm", years=[2021])
     one_year = es.read_wide(df, years=[2020])
     assert one_year.models == ("google", "ibm")
     assert es.read_wide(df, models=["ibm_2020", "google_2021"]).models == ("ibm", "google")
