@@ -9,7 +9,7 @@ uncertainty. Start with :func:`read_wide` / :func:`read_hapi` and
 
 from . import groups
 from .baselines import PAPER_ALPHAS, PAPER_DELTAS, fit_hard_easy, hard_easy_distribution, hard_easy_grid, hard_easy_rates
-from .bootstrap import BootstrapResult, bootstrap, resample_counts
+from .bootstrap import BootstrapResult, bootstrap, bootstrap_frame, resample_counts
 from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
 from .failures import FailureMatrix, parse_columns
 from .gof import goodness_of_fit

@@ -143,8 +143,11 @@ def pairwise_metrics(data, counts=None) -> dict[str, np.ndarray]:
             "pearson": pair_pearson(t, counts), "h_pair": pair_homogenization(t, counts)}
 
 
-def alternative_metrics_frame(data) -> pd.DataFrame:
+def alternative_metrics_frame(data, counts=None) -> pd.DataFrame:
     """Tidy table of the pairwise alternatives, one row per pair a < b (model order).
+
+    ``counts`` (shape (P,)) replaces the profile counts, e.g. for
+    :func:`ecostat.bootstrap_frame`.
 
     Returns
     -------
@@ -160,7 +163,7 @@ def alternative_metrics_frame(data) -> pd.DataFrame:
     0       a       b       0.125  0.2877   0.5774  1.3333
     """
     t = as_table(data)
-    vals = pairwise_metrics(t)
+    vals = pairwise_metrics(t, counts)
     a, b = np.triu_indices(t.n_models, 1)
     out = pd.DataFrame({"model_a": [t.models[i] for i in a], "model_b": [t.models[j] for j in b]})
     for name, v in vals.items():

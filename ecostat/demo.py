@@ -4,10 +4,10 @@ Three commercial "APIs" judge the same 20,000 people in two yearly versions.
 People differ in latent difficulty, more so in one group (as in Toups et al.
 2023, §5, where models are most homogeneous for the darkest skin tones), and
 an annotator-agreement-like covariate shifts difficulty. The demo runs the
-full descriptive analysis on the first year, the hard/easy baseline with
-goodness-of-fit tests, stratified excess by group and by binned covariate,
-leader following, pairwise agreement and the year-over-year improvement
-analysis. No files, no network.
+full descriptive analysis on the first year (with pairwise agreement and
+leader following), the hard/easy baseline with goodness-of-fit tests,
+stratified excess by group and by binned covariate, and the year-over-year
+improvement analysis. No files, no network.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from .describe import describe
 from .gof import goodness_of_fit
 from .groups import bin_covariate, stratified_excess
 from .improvement import improvements, transitions
-from .leader import leader_following_systemic
-from .pairwise import pairwise_agreement_frame
 from .simulate import simulate
 
 __all__ = ["run_demo", "demo_ecosystem"]
@@ -73,16 +71,10 @@ def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None 
     summary.tables.append(("Baselines: goodness of fit (parametric bootstrap, 199 replicates)", pd.DataFrame(
         [{"baseline": b, "g2": g.statistic, "l1": g.l1, "p_value": g.p_value} for b, g in gof.items()])))
     summary.tables.append(("Hard/easy continuous ML fit", pd.DataFrame([{"alpha": fit.alpha, "delta": fit.delta, "l1": fit.l1}])))
-    strat = stratified_excess(first)
-    summary.tables.append(("Systemic failure: observed - independence by group (Toups Fig. 5)",
-                           strat[strat.failures == first.n_models][["stratum", "n", "observed", "baseline", "difference", "ratio"]]))
+    strat = desc.stratified
     by_cov = stratified_excess(bin_covariate(first, "x", 4))
     summary.tables.append(("Systemic failure by quartile of the difficulty covariate x (Toups Fig. 6, 8)",
                            by_cov[by_cov.failures == first.n_models][["stratum", "n", "observed", "baseline", "difference", "ratio"]]))
-    leader = leader_following_systemic(first.ordered())
-    summary.tables.append(("Leader following: P(all others fail | model fails) (Toups App. B.2)", leader))
-    summary.tables.append(("Pairwise agreement of failures", pairwise_agreement_frame(first)[
-        ["model_a", "model_b", "kappa", "double_fault", "yules_q"]]))
     trans = transitions(full)
     imp = improvements(full, kind="both")
     systemic_rows = imp[imp["n_others_failing"] == len(MODELS) - 1]
@@ -94,7 +86,6 @@ def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None 
     payload.update({
         "hard_easy_fit": fit.to_dict(),
         "goodness_of_fit": {b: g.to_dict() for b, g in gof.items()},
-        "leader_following": leader.to_dict(orient="records"),
         "transitions": trans.to_dict(orient="records"),
         "figures": figures,
     })

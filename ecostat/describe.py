@@ -63,6 +63,7 @@ class Description:
     notes: list[str] = field(default_factory=list)
     pairwise: pd.DataFrame | None = None
     leader: pd.DataFrame | None = None
+    stratified: pd.DataFrame | None = None
 
     @property
     def models(self) -> list[str]:
@@ -93,6 +94,11 @@ class Description:
                  "systemic_failure_rate": _num(r["systemic_failure_rate"])}
                 for _, r in self.by_group.iterrows()
             ]
+            out["stratified"] = [
+                {"group": r["stratum"], "failures": int(r["failures"]), "observed": _num(r["observed"]),
+                 "baseline": _num(r["baseline"]), **_ci_dict(r, ("difference", "ratio"))}
+                for _, r in self.stratified.iterrows()
+            ]
         if self.hard_easy is not None:
             out["hard_easy"] = self.hard_easy.to_dict()
         if self.pairwise is not None:
@@ -116,7 +122,10 @@ class Description:
             gs = pd.DataFrame([{"quantity": k, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
                                for k, v in self.group_scalars.items()]).astype({"estimate": float, "ci_lo": float, "ci_hi": float})
             tables += [(f"Group homogenization by {self.fm.group_name!r} (Bommasani eq. 6-9)", gs),
-                       (f"By group ({self.fm.group_name})", self.by_group)]
+                       (f"By group ({self.fm.group_name})", self.by_group),
+                       ("Observed - independence by group and number of failures (Toups Fig. 5, 8)",
+                        self.stratified[["stratum", "failures", "observed", "baseline", "difference",
+                                         "difference_lo", "difference_hi", "ratio"]])]
         if self.pairwise is not None:
             tables.append(("Pairwise failure agreement (Bommasani App. A.4)", _estimates_only(self.pairwise)))
         if self.leader is not None:
@@ -186,7 +195,8 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
              "systemic_excess": M.systemic_excess, "homogenization": M.homogenization}
     stats.update(min_exp=A.min_exp, exp_exp=A.exp_exp)
     if table.group_codes is not None:
-        stats.update(h_avg=G.h_avg, h_unif=G.h_unif, h_worst=G.h_worst)
+        stats.update(h_avg=G.h_avg, h_unif=G.h_unif, h_worst=G.h_worst,
+                     stratified_difference=G.stratified_difference, stratified_ratio=G.stratified_ratio)
         if table.n_groups > 1:
             stats["unfairness"] = G.unfairness
     iu = np.triu_indices(fm.n_models, 1)
@@ -236,15 +246,20 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         notes.append("leader following needs complete profiles; skipped because some cells are missing.")
     else:
         leader = _with_intervals(pd.DataFrame({"model": list(fm.models)}), list(LEADER), estimates, boot)
-    group_scalars = by_group = None
+    group_scalars = by_group = stratified = None
     if table.group_codes is not None:
         group_scalars = {name: est(name) for name in ("h_avg", "h_unif", "h_worst")}
         group_scalars["unfairness"] = est("unfairness") if table.n_groups > 1 else Estimate(
             None, note="UNFAIRNESS needs at least two groups")
         by_group = _by_group(table)
+        stratified = G.stratified_excess(table)
+        for name in ("difference", "ratio"):
+            key = f"stratified_{name}"
+            stratified[f"{name}_lo"] = np.ravel(boot[key].lo) if key in boot else np.nan
+            stratified[f"{name}_hi"] = np.ravel(boot[key].hi) if key in boot else np.nan
     he = hard_easy_grid(table, rule=hard_easy_rule) if hard_easy else None
     return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes,
-                       pairwise, leader)
+                       pairwise, leader, stratified)
 
 
 #: pairwise measures reported by describe (Bommasani App. A.4 and agreement measures)

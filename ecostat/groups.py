@@ -37,6 +37,8 @@ __all__ = [
     "h_worst",
     "unfairness",
     "stratified_distributions",
+    "stratified_difference",
+    "stratified_ratio",
     "stratified_excess",
     "bin_covariate",
 ]
@@ -200,18 +202,69 @@ def stratified_distributions(data, counts=None) -> tuple[np.ndarray, np.ndarray]
     return failure_count_distribution(t, gc), independence_distribution(t, gc)
 
 
-def stratified_excess(data, counts=None, *, include_all: bool = True) -> pd.DataFrame:
+def _strata(t: ProfileTable, counts, include_all: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Observed and baseline distributions per stratum (..., S, k+1), the population last if ``include_all``."""
+    obs, base = stratified_distributions(t, counts)
+    if include_all:
+        obs = np.concatenate([obs, failure_count_distribution(t, counts)[..., None, :]], axis=-2)
+        base = np.concatenate([base, independence_distribution(t, counts)[..., None, :]], axis=-2)
+    return obs, base
+
+
+def stratified_difference(data, counts=None, *, include_all: bool = True) -> np.ndarray:
+    """Observed minus baseline share of t failures per stratum, shape (..., S, k + 1) (Toups Fig. 5).
+
+    Strata are the groups, followed by the whole population when ``include_all``.
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> fm = es.FailureMatrix([[1, 1], [0, 1], [1, 0], [0, 0]], group=["x", "x", "y", "y"])
+    >>> es.groups.stratified_difference(fm).shape
+    (3, 3)
+    """
+    obs, base = _strata(as_table(data), counts, include_all)
+    return obs - base
+
+
+def stratified_ratio(data, counts=None, *, include_all: bool = True) -> np.ndarray:
+    """Observed over baseline share of t failures per stratum, shape (..., S, k + 1) (Toups Fig. 8).
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> fm = es.FailureMatrix([[1, 1], [0, 1], [1, 0], [0, 0]], group=["x", "x", "y", "y"])
+    >>> es.groups.stratified_ratio(fm)[-1].tolist()
+    [1.0, 1.0, 1.0]
+    """
+    obs, base = _strata(as_table(data), counts, include_all)
+    return _safe_div(obs, base)
+
+
+def stratified_excess(data, counts=None, *, include_all: bool = True, n_boot: int = 0, seed: int = 0,
+                      ci: float = 0.95) -> pd.DataFrame:
     """Observed minus baseline share of instances with t failures, by group (Toups 2023 Fig. 5, 8).
 
     Both the difference (observed - baseline) and the ratio (observed /
     baseline) are reported: Toups App. A.1 shows the two can rank strata
-    differently.
+    differently. The baseline of a stratum is the Poisson-Binomial of that
+    stratum's own failure rates.
+
+    Parameters
+    ----------
+    data : FailureMatrix or ProfileTable (with a grouping)
+    counts : array of shape (P,), optional
+    include_all : bool
+        Add the whole population as the stratum ``"All"``.
+    n_boot, seed, ci :
+        With ``n_boot > 0``, add percentile bootstrap intervals
+        (``difference_lo``, ``difference_hi``, ``ratio_lo``, ``ratio_hi``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``stratum, n, failures, observed, baseline, difference, ratio``;
-        the stratum ``"All"`` is the whole population.
+        Columns ``stratum, n, failures, observed, baseline, difference, ratio``
+        (and the interval columns).
 
     Examples
     --------
@@ -223,27 +276,37 @@ def stratified_excess(data, counts=None, *, include_all: bool = True) -> pd.Data
     """
     t = as_table(data)
     if counts is not None and np.ndim(counts) != 1:
-        raise DataError("stratified_excess builds a table for one set of counts; use stratified_distributions for batches.")
-    obs, base = stratified_distributions(t, counts)
+        raise DataError("stratified_excess builds a table for one set of counts; use stratified_difference for batches.")
+    obs, base = _strata(t, counts, include_all)
     sizes = group_sizes(t, counts)
     labels = [str(g) for g in t.group_levels]
     if include_all:
-        obs = np.vstack([obs, failure_count_distribution(t, counts)])
-        base = np.vstack([base, independence_distribution(t, counts)])
         sizes = np.append(sizes, sizes.sum())
         labels.append("All")
     k1 = obs.shape[-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(base > 0, obs / np.where(base > 0, base, 1), np.nan)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "stratum": np.repeat(labels, k1),
         "n": np.repeat(sizes.astype(int), k1),
         "failures": np.tile(np.arange(k1), len(labels)),
         "observed": obs.ravel(),
         "baseline": base.ravel(),
         "difference": (obs - base).ravel(),
-        "ratio": ratio.ravel(),
+        "ratio": _safe_div(obs, base).ravel(),
     })
+    if n_boot:
+        from .bootstrap import bootstrap_many
+
+        def diff(tt, c):
+            return stratified_difference(tt, c, include_all=include_all)
+
+        def ratio(tt, c):
+            return stratified_ratio(tt, c, include_all=include_all)
+
+        boot = bootstrap_many(t, {"difference": diff, "ratio": ratio}, n_boot=n_boot, seed=seed, ci=ci)
+        for name, r in boot.items():
+            out[f"{name}_lo"] = np.ravel(r.lo)
+            out[f"{name}_hi"] = np.ravel(r.hi)
+    return out
 
 
 def bin_covariate(fm, column: str, bins: int | Sequence[float] = 4, *, labels=None, right: bool = True):

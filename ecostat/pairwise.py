@@ -215,8 +215,11 @@ def yules_q(data, counts=None) -> np.ndarray:
     return _safe_div(same - diff, same + diff)
 
 
-def pairwise_agreement_frame(data) -> pd.DataFrame:
+def pairwise_agreement_frame(data, counts=None) -> pd.DataFrame:
     """Tidy table of the agreement measures of every pair a < b (in model order).
+
+    ``counts`` (shape (P,)) replaces the profile counts, e.g. for
+    :func:`ecostat.bootstrap_frame`.
 
     Raises :class:`~ecostat.errors.UndefinedMetricError` if a measure is
     undefined for some pair (see the individual functions).
@@ -239,9 +242,9 @@ def pairwise_agreement_frame(data) -> pd.DataFrame:
     2       b       c    1           0.5
     """
     t = as_table(data)
-    tab = pair_tables(t)
-    values = {"kappa": cohens_kappa(t), "double_fault": double_fault(t),
-              "yules_q": yules_q(t), "disagreement": disagreement(t)}
+    tab = pair_tables(t, counts)
+    values = {"kappa": cohens_kappa(t, counts), "double_fault": double_fault(t, counts),
+              "yules_q": yules_q(t, counts), "disagreement": disagreement(t, counts)}
     a, b = np.triu_indices(t.n_models, 1)
     out = pd.DataFrame({"model_a": [t.models[i] for i in a], "model_b": [t.models[j] for j in b]})
     out["n"] = tab.n[a, b].round().astype(np.int64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import ecostat as es
@@ -52,3 +53,19 @@ def test_summary_renders(grouped):
     assert "<table" in s._repr_html_()
     frame = s.to_frame()
     assert frame["table"].nunique() == len(s.tables)
+
+
+def test_stratified_table_and_intervals(grouped):
+    d = es.describe(grouped, n_boot=200, seed=2)
+    direct = es.stratified_excess(grouped.ordered(), n_boot=200, seed=2)
+    pd.testing.assert_frame_equal(d.stratified[direct.columns].reset_index(drop=True), direct, check_exact=False)
+    js = d.to_dict()["stratified"]
+    assert len(js) == 3 * 4 and set(js[0]) == {"group", "failures", "observed", "baseline", "difference", "ratio"}
+
+
+def test_json_has_pairwise_and_leader(grouped):
+    js = es.describe(grouped, n_boot=50).to_dict()
+    assert {p["models"][0] for p in js["pairwise"]} <= set(js["models"][i]["name"] for i in range(3))
+    assert set(js["pairwise"][0]) == {"models", "kappa", "double_fault", "yules_q", "covariance", "pearson", "pmi", "h_pair"}
+    assert len(js["leader_following"]) == 3
+    assert set(js) >= {"min_exp", "exp_exp"}
