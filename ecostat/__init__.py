@@ -7,9 +7,11 @@ uncertainty. Start with :func:`read_wide` / :func:`read_hapi` and
 :func:`describe`.
 """
 
-from . import groups
+from . import alternatives, groups, improvement, leader, pairwise
+from .alternatives import alternative_metrics_frame, exp_exp, min_exp, pairwise_metrics
 from .baselines import PAPER_ALPHAS, PAPER_DELTAS, fit_hard_easy, hard_easy_distribution, hard_easy_grid, hard_easy_rates
 from .bootstrap import BootstrapResult, bootstrap, bootstrap_frame, resample_counts
+from .describe import Description, describe
 from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
 from .failures import FailureMatrix, parse_columns
 from .gof import goodness_of_fit
@@ -22,7 +24,9 @@ from .groups import (
     stratified_excess,
     unfairness,
 )
+from .improvement import improvement_analysis, improvements, threshold_sweep, transitions
 from .io import from_predictions, read_hapi, read_long, read_table, read_wide
+from .leader import leader_following, leader_following_systemic
 from .metrics import (
     expected_systemic_failure_rate,
     failure_count_distribution,
@@ -33,8 +37,6 @@ from .metrics import (
     systemic_failure_rate,
 )
 from .pairwise import cohens_kappa, double_fault, pairwise_agreement_frame, yules_q
-from .alternatives import alternative_metrics_frame, exp_exp, min_exp, pairwise_metrics
-from .describe import Description, describe
 from .plots import (
     plot_failure_distribution,
     plot_group_excess,
@@ -44,8 +46,35 @@ from .plots import (
     plot_observed_vs_baseline,
 )
 from .poibin import poisson_binomial_pmf
-from .summary import Summary
 from .profiles import ProfileTable
 from .simulate import simulate
+from .summary import Summary
 
 __version__ = "0.1.0"
+
+__all__ = [
+    # data
+    "FailureMatrix", "ProfileTable", "read_wide", "read_long", "read_hapi", "read_table", "from_predictions",
+    "parse_columns", "simulate",
+    # core metrics (Toups 2023 §2-3; Bommasani 2022 §3)
+    "failure_rates", "failure_count_distribution", "independence_distribution", "systemic_failure_rate",
+    "expected_systemic_failure_rate", "homogenization", "systemic_excess", "poisson_binomial_pmf",
+    # groups and strata
+    "groups", "group_failure_rates", "h_avg", "h_unif", "h_worst", "unfairness", "stratified_excess", "bin_covariate",
+    # alternatives and pairwise agreement
+    "alternatives", "pairwise", "pairwise_metrics", "alternative_metrics_frame", "min_exp", "exp_exp",
+    "cohens_kappa", "double_fault", "yules_q", "pairwise_agreement_frame",
+    # leader following and versions
+    "leader", "leader_following", "leader_following_systemic",
+    "improvement", "transitions", "improvement_analysis", "improvements", "threshold_sweep",
+    # baselines
+    "PAPER_ALPHAS", "PAPER_DELTAS", "hard_easy_rates", "hard_easy_distribution", "hard_easy_grid", "fit_hard_easy",
+    "goodness_of_fit",
+    # uncertainty and reporting
+    "bootstrap", "bootstrap_frame", "resample_counts", "BootstrapResult", "describe", "Description", "Summary",
+    # plots
+    "plot_failure_distribution", "plot_observed_vs_baseline", "plot_hard_easy_grid", "plot_group_excess",
+    "plot_improvements", "plot_improvement_scatter",
+    # errors
+    "EcostatError", "DataError", "UndefinedMetricError", "EcostatWarning",
+]

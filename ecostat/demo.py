@@ -12,8 +12,8 @@ improvement analysis. No files, no network.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -185,7 +186,7 @@ class FailureMatrix:
         return f"FailureMatrix(n_instances={self.n_instances}, models={list(self.models)}{extra})"
 
     # ------------------------------------------------------------ derived
-    def profile_table(self) -> "ProfileTable":
+    def profile_table(self) -> ProfileTable:
         """The profile table: unique (profile, group, covariates) rows with counts.
 
         It is the sufficient statistic of every descriptive metric and every
@@ -211,7 +212,7 @@ class FailureMatrix:
             out.extend(hits)
         return out
 
-    def select(self, models: Sequence[str]) -> "FailureMatrix":
+    def select(self, models: Sequence[str]) -> FailureMatrix:
         """A failure matrix with only ``models`` (in that order).
 
         A name may be a display name, a source column (``google_2020``) or a
@@ -222,12 +223,12 @@ class FailureMatrix:
             raise DataError(f"models {list(models)} select some column twice; name each column once.")
         return self._subset_columns(idx)
 
-    def ordered(self) -> "FailureMatrix":
+    def ordered(self) -> FailureMatrix:
         """Columns in ascending failure rate (Toups §2.1); ties keep their order."""
         order = np.argsort(self.failure_rates, kind="stable")
         return self._subset_columns(list(order))
 
-    def _subset_columns(self, idx: Sequence[int]) -> "FailureMatrix":
+    def _subset_columns(self, idx: Sequence[int]) -> FailureMatrix:
         idx = list(idx)
         F = self.failures[:, idx]
         meta = self.columns.iloc[idx].reset_index(drop=True)
@@ -244,18 +245,18 @@ class FailureMatrix:
         return FailureMatrix(F, models=names, instance_ids=self.instance_ids, group=self.group,
                              group_name=self.group_name, covariates=self.covariates, columns=meta)
 
-    def with_group(self, group, name: str = "group") -> "FailureMatrix":
+    def with_group(self, group, name: str = "group") -> FailureMatrix:
         """A copy with ``group`` (length N) as the instance grouping."""
         return FailureMatrix(self.failures, models=self.models, instance_ids=self.instance_ids, group=group,
                              group_name=name, covariates=self.covariates, columns=self.columns)
 
-    def with_covariates(self, covariates: pd.DataFrame) -> "FailureMatrix":
+    def with_covariates(self, covariates: pd.DataFrame) -> FailureMatrix:
         """A copy with ``covariates`` (N rows) as instance covariates."""
         return FailureMatrix(self.failures, models=self.models, instance_ids=self.instance_ids, group=self.group,
                              group_name=self.group_name, covariates=covariates, columns=self.columns)
 
     def attach(self, data: pd.DataFrame, *, on: str, group: str | None = None,
-               covariates: Sequence[str] = ()) -> "FailureMatrix":
+               covariates: Sequence[str] = ()) -> FailureMatrix:
         """Join instance-level columns from another table by instance id.
 
         Parameters

@@ -9,7 +9,7 @@ optional bootstrap ``counts`` of shape (..., P); groups are the table's
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

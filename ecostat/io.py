@@ -8,8 +8,8 @@ Thin I/O layer: all validation messages name the column/row and the fix.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd

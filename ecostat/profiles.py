@@ -73,7 +73,7 @@ class ProfileTable:
     inverse: np.ndarray | None = None
 
     @classmethod
-    def from_failure_matrix(cls, fm: "FailureMatrix") -> "ProfileTable":
+    def from_failure_matrix(cls, fm: FailureMatrix) -> ProfileTable:
         """Build the table of ``fm`` (one pass, ``O(N k)`` plus a sort)."""
         F = fm.failures
         keys = [_row_codes(F)]
@@ -95,7 +95,7 @@ class ProfileTable:
 
     @classmethod
     def from_counts(cls, patterns, counts, models=None, group_codes=None, group_levels=(),
-                    group_name: str = "group") -> "ProfileTable":
+                    group_name: str = "group") -> ProfileTable:
         """Build a table directly from profiles and counts (e.g. published tables).
 
         Examples
@@ -146,14 +146,14 @@ class ProfileTable:
             raise DataError("this analysis needs a grouping; pass group=COLUMN when building the failure matrix.")
         return np.eye(self.n_groups)[self.group_codes]
 
-    def subset(self, rows: np.ndarray) -> "ProfileTable":
+    def subset(self, rows: np.ndarray) -> ProfileTable:
         """The table restricted to boolean/integer ``rows`` (counts kept)."""
         gc = None if self.group_codes is None else self.group_codes[rows]
         cov = None if self.covariates is None else self.covariates.iloc[np.flatnonzero(rows) if np.asarray(rows).dtype == bool else rows].reset_index(drop=True)
         return ProfileTable(self.patterns[rows], self.counts[rows], self.models, gc, self.group_levels,
                             self.group_name, cov, None)
 
-    def columns(self, idx) -> "ProfileTable":
+    def columns(self, idx) -> ProfileTable:
         """The table of a subset of decision-makers, re-aggregated.
 
         Rows whose selected cells are all missing are an error: they would drop

@@ -12,9 +12,19 @@ import numpy as np
 import pytest
 
 import ecostat as es
-from ecostat.alternatives import (alternative_metrics_frame, exp_exp, exp_exp_losses, loss_homogenization, min_exp,
-                                  min_exp_losses, pair_covariance, pair_homogenization, pair_pearson, pair_pmi,
-                                  pairwise_metrics)
+from ecostat.alternatives import (
+    alternative_metrics_frame,
+    exp_exp,
+    exp_exp_losses,
+    loss_homogenization,
+    min_exp,
+    min_exp_losses,
+    pair_covariance,
+    pair_homogenization,
+    pair_pearson,
+    pair_pmi,
+    pairwise_metrics,
+)
 
 
 def random_fm(rng, n=300, k=4, missing=0.0):

@@ -15,8 +15,7 @@ from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
 
 import ecostat as es
 from ecostat.alternatives import alternative_metrics_frame
-from ecostat.pairwise import (cohens_kappa, disagreement, double_fault, pair_tables, pairwise_agreement_frame,
-                              yules_q)
+from ecostat.pairwise import cohens_kappa, disagreement, double_fault, pair_tables, pairwise_agreement_frame, yules_q
 
 
 def raw_table(F, a, b):
