@@ -79,12 +79,14 @@ class FailureMatrix:
 
     Parameters
     ----------
-    failures : array-like of shape (N, k)
-        1 = failure, 0 = success, -1 or NaN = missing (no decision).
+    failures : array-like or DataFrame of shape (N, k)
+        1 = failure, 0 = success, -1 or NaN = missing (no decision). A
+        DataFrame's columns name the models and its index (unless a plain
+        range) the instances.
     models : sequence of str, optional
-        Decision-maker names (default ``m0, m1, ...``).
+        Decision-maker names (default: DataFrame columns, else ``m0, m1, ...``).
     instance_ids : sequence, optional
-        Unique instance identifiers (default ``0..N-1``).
+        Unique instance identifiers (default: DataFrame index, else ``0..N-1``).
     group : array-like of length N, optional
         Group of each instance (e.g. skin tone). Categorical levels that no
         instance has are an error.
@@ -115,6 +117,11 @@ class FailureMatrix:
     columns: pd.DataFrame = field(default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if isinstance(self.failures, pd.DataFrame):  # a 0/1 DataFrame names its models and instances
+            if not len(self.models):
+                object.__setattr__(self, "models", tuple(str(c) for c in self.failures.columns))
+            if self.instance_ids is None and not isinstance(self.failures.index, pd.RangeIndex):
+                object.__setattr__(self, "instance_ids", self.failures.index)
         F = _as_failure_array(self.failures)
         n, k = F.shape
         models = tuple(str(m) for m in self.models) if len(self.models) else tuple(f"m{j}" for j in range(k))

@@ -89,6 +89,9 @@ def test_from_predictions_and_array():
     assert arr.failures.dtype == np.int8 and arr.models == ("m0", "m1")
     df = es.FailureMatrix(pd.DataFrame({"x": [1.0, np.nan], "y": [0.0, 1.0]}))
     assert df.failures.tolist() == [[1, 0], [-1, 1]]
+    assert df.models == ("x", "y")
+    named = es.FailureMatrix(pd.DataFrame({"x": [1, 0]}, index=["p", "q"]))
+    assert list(named.instance_ids) == ["p", "q"]
     assert df.to_frame().isna().sum().tolist() == [1, 0]
 
 

@@ -90,7 +90,7 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
     obs = np.array([failure_count_distribution(d) for _, d in items])
     ind = np.array([independence_distribution(d) for _, d in items])
     for t in range(k + 1):
-        label = "all correct" if t == 0 else ("systemic failure" if t == k else f"{t} failures")
+        label = "all correct" if t == 0 else ("systemic failure" if t == k else f"{t} failure" + ("s" if t > 1 else ""))
         ax.scatter(ind[:, t], obs[:, t], color=colors[t], label=label, s=28, edgecolor="white", linewidth=0.5)
     if annotate:
         for (name, _), x, y in zip(items, ind[:, k], obs[:, k]):
