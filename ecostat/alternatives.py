@@ -183,7 +183,7 @@ def _profile_ratio(data, counts, what, reduce):
         zero = [m for m, r in zip(t.models, f) if r == 0]
         raise UndefinedMetricError(
             f"{what} is undefined: decision-maker(s) {preview(zero)} never fail, so the denominator is 0 and the "
-            "ratio is 0/0. Report the systemic failure rate instead, or leave these models out with fm.select([...]).")
+            "ratio is 0/0. Report the systemic failure rate instead, or leave these models out (fm.select([...]); --models on the command line).")
     return _scalar(_safe_div(np.asarray(systemic_failure_rate(t, counts)), den))
 
 
@@ -237,7 +237,7 @@ def _as_losses(losses, what):
         names, L = [str(c) for c in losses.columns], losses.to_numpy(dtype=float, na_value=np.nan)
     else:
         L = np.asarray(losses, dtype=float)
-        names = [f"m{j}" for j in range(L.shape[1])] if L.ndim == 2 else []
+        names = [f"m{j + 1}" for j in range(L.shape[1])] if L.ndim == 2 else []
     if L.ndim != 2 or L.shape[0] == 0:
         raise DataError(f"{what} needs a non-empty 2-d loss array (instances x decision-makers); got shape {L.shape}.")
     if L.shape[1] < 2:

@@ -164,12 +164,17 @@ def hard_easy_grid(data, *, alphas=PAPER_ALPHAS, deltas=PAPER_DELTAS, rule: str 
     """
     _check_rule(rule)
     t = as_table(data)
+    require_complete_profiles(t, "the hard/easy grid")
+    f = failure_rates(t)
+    l1 = grid_l1(failure_count_distribution(t), f, alphas, deltas, rule)
+    grid = HardEasyGrid(np.asarray(alphas, float), np.asarray(deltas, float), l1, rule)
     if rule == "paper":
-        warnings.warn("rule='paper' reproduces Toups App. A.3, which accepts cells whose hard failure rate exceeds 1; "
-                      "those cells feed invalid probabilities into the Poisson-Binomial. Prefer rule='strict'.",
-                      EcostatWarning, stacklevel=2)
-    l1 = grid_l1(failure_count_distribution(t), failure_rates(t), alphas, deltas, rule)
-    return HardEasyGrid(np.asarray(alphas, float), np.asarray(deltas, float), l1, rule)
+        over = (~np.isnan(l1)) & ((1 + grid.deltas)[None, :] * np.max(f) > 1 + _TOL)
+        chosen = "is one of them" if (1 + grid.delta) * np.max(f) > 1 + _TOL else "is valid under the strict rule too"
+        warnings.warn(f"rule='paper' (Toups App. A.3) accepts {int(over.sum())} grid cell(s) whose hard failure rate exceeds 1, "
+                      f"feeding invalid probabilities into the Poisson-Binomial; the best cell (alpha={grid.alpha:g}, "
+                      f"Delta={grid.delta:g}) {chosen}. Prefer rule='strict'.", EcostatWarning, stacklevel=2)
+    return grid
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,14 @@ def fit_hard_easy(data, *, criterion: str = "loglik") -> HardEasyFit:
     delta = u * _delta_max(alpha, fmax)
     l1, ll = stats(alpha, delta)
     return HardEasyFit(float(alpha), float(delta), l1, ll, criterion, best[2])
+
+
+def require_complete_profiles(t: ProfileTable, what: str) -> None:
+    """Raise if some instance did not meet every decision-maker."""
+    if t.has_missing:
+        n = int(t.counts[(t.patterns < 0).any(axis=1)].sum())
+        raise EcostatError(f"{what} needs every instance to meet every decision-maker; {n} instance(s) have missing "
+                           "cells. Choose models every instance met (--models / models=[...]) or drop those rows.")
 
 
 def _check_rule(rule: str) -> None:

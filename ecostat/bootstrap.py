@@ -47,7 +47,7 @@ def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 
     t = as_table(data)
     if int(n_boot) < 1:
         raise EcostatError(f"n_boot must be a positive number of replicates; got {n_boot}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = _rng(seed)
     p = t.counts / t.counts.sum()
     return rng.multinomial(t.n_instances, p, size=int(n_boot))
 
@@ -96,6 +96,10 @@ class BootstrapResult:
         """``(lo, hi)``."""
         return self.lo, self.hi
 
+    def __repr__(self) -> str:
+        return (f"BootstrapResult(estimate={self.estimate!r}, lo={self.lo!r}, hi={self.hi!r}, ci={self.ci}, "
+                f"n_boot={self.replicates.shape[0]}, n_undefined={self.n_undefined})")
+
 
 def bootstrap(data, statistic: Callable[[ProfileTable, np.ndarray | None], np.ndarray], n_boot: int = 1000,
               seed: int | np.random.Generator | None = 0, ci: float = 0.95, counts: np.ndarray | None = None,
@@ -126,6 +130,9 @@ def bootstrap(data, statistic: Callable[[ProfileTable, np.ndarray | None], np.nd
     >>> bool(r.lo < r.estimate < r.hi)
     True
     """
+    if callable(data) and not callable(statistic):
+        raise EcostatError("bootstrap takes (data, statistic): the data first, then the function, "
+                           "e.g. ecostat.bootstrap(fm, ecostat.homogenization).")
     name = getattr(statistic, "__name__", "statistic")
     est = None if estimate is None else {name: estimate}
     result = bootstrap_many(data, {name: statistic}, n_boot=n_boot, seed=seed, ci=ci, counts=counts, estimates=est)[name]
@@ -166,17 +173,17 @@ def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, se
     out = {}
     for name in statistics:
         reps = np.concatenate(parts[name], axis=0)
-        undefined = np.isnan(reps).reshape(reps.shape[0], -1).any(axis=1)
-        n_undefined = int(undefined.sum())
-        if n_undefined == reps.shape[0]:
-            lo = hi = np.full(np.shape(estimates[name]), np.nan)
-        else:
-            lo, hi = percentile_interval(reps, ci)
+        defined = ~np.isnan(np.broadcast_to(np.asarray(estimates[name], dtype=float), reps.shape[1:]))
+        # a replicate counts as undefined if it loses a value the data define; each value's
+        # interval uses the replicates where that value is defined
+        n_undefined = int(np.isnan(reps[:, defined]).any(axis=1).sum()) if defined.any() else 0
+        lo, hi = percentile_interval(reps, ci)
+        lo, hi = np.where(defined, lo, np.nan), np.where(defined, hi, np.nan)
         out[name] = BootstrapResult(estimates[name], reps, _squeeze(lo), _squeeze(hi), ci, n_undefined)
     return out
 
 
-def bootstrap_frame(frame_fn: Callable, data, *, keys: Sequence[str], n_boot: int = 1000,
+def bootstrap_frame(data, frame_fn: Callable, *, keys: Sequence[str], n_boot: int = 1000,
                     seed: int | np.random.Generator | None = 0, ci: float = 0.95) -> pd.DataFrame:
     """Percentile intervals for every numeric column of a tidy table-valued analysis.
 
@@ -190,10 +197,10 @@ def bootstrap_frame(frame_fn: Callable, data, *, keys: Sequence[str], n_boot: in
 
     Parameters
     ----------
+    data : FailureMatrix or ProfileTable
     frame_fn : callable
         E.g. :func:`ecostat.leader.leader_following_systemic`,
         :func:`ecostat.pairwise_agreement_frame` (any function with a ``counts`` argument).
-    data : FailureMatrix or ProfileTable
     keys : sequence of str
         Columns identifying a row (e.g. ``["model"]``).
 
@@ -202,7 +209,7 @@ def bootstrap_frame(frame_fn: Callable, data, *, keys: Sequence[str], n_boot: in
     >>> import ecostat as es
     >>> from ecostat.leader import leader_following_systemic
     >>> fm = es.simulate(n=2000, seed=0)
-    >>> out = es.bootstrap_frame(leader_following_systemic, fm, keys=["model"], n_boot=100)
+    >>> out = es.bootstrap_frame(fm, leader_following_systemic, keys=["model"], n_boot=100)
     >>> bool((out["lift_lo"] < out["lift"]).all() and (out["lift"] < out["lift_hi"]).all())
     True
     """
@@ -231,9 +238,17 @@ def _chunks(t: ProfileTable, counts, n_boot: int, seed):
         return
     if int(n_boot) < 1:
         raise EcostatError(f"n_boot must be a positive number of replicates; got {n_boot}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = _rng(seed)
     for i in range(0, int(n_boot), step):
         yield resample_counts(t, min(step, int(n_boot) - i), rng)
+
+
+def _rng(seed) -> np.random.Generator:
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise EcostatError(f"seed must be a non-negative integer (or a numpy Generator); got {seed!r}.")
+    return np.random.default_rng(seed)
 
 
 def _squeeze(x):

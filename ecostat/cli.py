@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,6 +20,21 @@ import numpy as np
 from .errors import EcostatError
 
 __all__ = ["main", "build_parser"]
+
+
+def _count(text: str) -> int:
+    """argparse type: a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"ecostat: warning: {message}", file=sys.stderr if file is None else file)
 
 
 def _progress(msg: str) -> None:
@@ -43,12 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ecostat`` command."""
     parser = argparse.ArgumentParser(prog="ecostat", description="Ecosystem-level analysis of ML decision-makers: "
                                      "do they fail the same people?")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"ecostat {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("describe", help="descriptive ecosystem-level analysis with bootstrap intervals")
     _data_options(d)
-    d.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates (default 1000; 0 = none)")
-    d.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    d.add_argument("--bootstrap", type=_count, default=1000, metavar="N", help="bootstrap replicates (default 1000; 0 = none)")
+    d.add_argument("--seed", type=_count, default=0, help="bootstrap seed (default 0)")
     d.add_argument("--ci", type=float, default=0.95, help="interval coverage (default 0.95)")
     d.add_argument("--hard-easy", action="store_true", help="add the hard/easy grid of Toups App. A.3")
     d.add_argument("--rule", choices=["strict", "paper"], default="strict", help="hard/easy validity rule")
@@ -56,13 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("baseline", help="hard/easy baseline: paper grid, continuous fit, goodness of fit")
     _data_options(b)
     b.add_argument("--rule", choices=["strict", "paper"], default="strict", help="validity rule (default strict)")
-    b.add_argument("--gof", type=int, default=999, metavar="N", help="parametric-bootstrap replicates of the goodness-of-fit tests (0 = skip)")
-    b.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    b.add_argument("--gof", type=_count, default=999, metavar="N", help="parametric-bootstrap replicates of the goodness-of-fit tests (0 = skip)")
+    b.add_argument("--seed", type=_count, default=0, help="seed (default 0)")
 
     m = sub.add_parser("demo", help="run the main analysis on a built-in simulated ecosystem (no files, no network)")
-    m.add_argument("--n", type=int, default=20000, help="instances (default 20000)")
-    m.add_argument("--seed", type=int, default=0, help="seed (default 0)")
-    m.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
+    m.add_argument("--n", type=_count, default=20000, help="instances (default 20000)")
+    m.add_argument("--seed", type=_count, default=0, help="seed (default 0)")
+    m.add_argument("--bootstrap", type=_count, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
     m.add_argument("--out", help="folder to write the figures into (PNG)")
     m.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     return parser
@@ -129,8 +148,6 @@ def baseline_report(fm, *, rule: str = "strict", n_sim: int = 999, seed: int = 0
 
 
 def cmd_baseline(args) -> int:
-    import warnings
-
     from .errors import EcostatWarning
 
     fm = _read(args)
@@ -168,6 +185,7 @@ def cmd_demo(args) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ecostat`` command."""
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _show_warning  # warnings read as messages, not as source lines
     handler = {"describe": cmd_describe, "baseline": cmd_baseline, "demo": cmd_demo}[args.command]
     try:
         return handler(args)

@@ -75,7 +75,8 @@ class Description:
         out = {
             "n_instances": self.fm.n_instances,
             "n_models": self.fm.n_models,
-            "models": [{"name": r.model, "failure_rate": _num(r.estimate), "ci": [_num(r.lo), _num(r.hi)]}
+            "models": [{"name": r.model, "failure_rate": _num(r.estimate), "ci": [_num(r.lo), _num(r.hi)],
+                        "n_observed": int(r.n_observed)}
                        for r in self.failure_rates.itertuples()],
             "failure_count_distribution": {
                 "observed": [_num(v) for v in self.distribution["observed"]],
@@ -188,7 +189,7 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     table = fm.profile_table()
     if table.covariates is not None:  # covariates play no part here: aggregate them away
         table = table.columns(range(fm.n_models))
-    notes: list[str] = []
+    notes = _data_notes(fm, table, n_boot)
     stats = {"failure_rates": M.failure_rates, "distribution": M.failure_count_distribution,
              "systemic_failure_rate": M.systemic_failure_rate,
              "independence_systemic_failure_rate": M.expected_systemic_failure_rate,
@@ -215,13 +216,21 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         except UndefinedMetricError as exc:
             undefined[name] = str(exc)
             notes.append(f"{name}: {exc}")
+    for name in PAIRWISE:
+        if name in estimates and np.isnan(estimates[name]).any():
+            bad = [f"{fm.models[i]}-{fm.models[j]}" for i, j, v in zip(*iu, estimates[name]) if np.isnan(v)]
+            notes.append(f"{name} is undefined (0/0) for pair(s) {', '.join(bad)}: a decision-maker there never "
+                         "(or always) fails on the instances both met.")
     boot = {}
     if n_boot:
         boot = bootstrap_many(table, {k: v for k, v in stats.items() if k in estimates}, n_boot=n_boot, seed=seed,
                               ci=ci, estimates=estimates)
         for name, r in boot.items():
-            if r.n_undefined:
-                notes.append(f"{name}: undefined in {r.n_undefined} of {n_boot} bootstrap replicates; the interval uses the others.")
+            if r.n_undefined == n_boot:
+                notes.append(f"{name}: undefined in every bootstrap replicate; no interval.")
+            elif r.n_undefined:
+                notes.append(f"{name}: undefined in {r.n_undefined} of {n_boot} bootstrap replicates (e.g. a small group "
+                             "drawn empty); the interval uses the others.")
 
     def est(name) -> Estimate:
         if name in undefined:
@@ -231,7 +240,8 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         return Estimate(float(estimates[name]), float(boot[name].lo), float(boot[name].hi))
 
     obs, ind = estimates["distribution"], M.independence_distribution(table)
-    rate_df = pd.DataFrame({"model": fm.models, "estimate": estimates["failure_rates"]})
+    rate_df = pd.DataFrame({"model": fm.models, "n_observed": (fm.failures >= 0).sum(axis=0),
+                            "estimate": estimates["failure_rates"]})
     dist = pd.DataFrame({"failures": np.arange(fm.n_models + 1), "observed": obs, "independence": ind,
                          "difference": obs - ind, "ratio": M._safe_div(obs, ind)})
     for frame, name, prefix in ((rate_df, "failure_rates", ""), (dist, "distribution", "observed_")):
@@ -257,7 +267,11 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
             key = f"stratified_{name}"
             stratified[f"{name}_lo"] = np.ravel(boot[key].lo) if key in boot else np.nan
             stratified[f"{name}_hi"] = np.ravel(boot[key].hi) if key in boot else np.nan
-    he = hard_easy_grid(table, rule=hard_easy_rule) if hard_easy else None
+    he = None
+    if hard_easy and table.has_missing:
+        notes.append("hard/easy baseline skipped: it needs every instance to meet every decision-maker (missing cells).")
+    elif hard_easy:
+        he = hard_easy_grid(table, rule=hard_easy_rule)
     return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes,
                        pairwise, leader, stratified)
 
@@ -270,10 +284,36 @@ LEADER = ("p_all_others_fail_given_fail", "p_all_others_fail", "p_independent")
 
 
 def _upper(fn, iu):
+    """Pair values a < b; undefined pairs are NaN (never an error) so one bad pair cannot hide the others."""
     def pairs(table, counts=None):
-        return fn(table, counts)[..., iu[0], iu[1]]
+        batch = table.counts[None, :] if counts is None else counts
+        out = fn(table, batch)[..., iu[0], iu[1]]
+        return out[0] if counts is None else out
     pairs.__name__ = fn.__name__
     return pairs
+
+
+def _data_notes(fm: FailureMatrix, table, n_boot: int) -> list[str]:
+    """Remarks about the data that a reader of the numbers must see."""
+    notes = []
+    missing = (fm.failures < 0).sum(axis=0)
+    if missing.any():
+        per = ", ".join(f"{m} {int(n)}" for m, n in zip(fm.models, missing) if n)
+        notes.append(f"{int(missing.sum())} missing cells (instances that never met a decision-maker: {per}); rates use the "
+                     "observed cells, systemic failure means failure by every decision-maker met (Bommasani eq. 10), and "
+                     "t counts the failures among the decision-makers met, so P(t = k) can be below the systemic rate.")
+    if M.systemic_failure_rate(table) == 0:
+        notes.append(f"no instance was failed by all {fm.n_models} decision-makers: the systemic failure rate and H are 0 "
+                     "and their bootstrap intervals are degenerate ([0, 0]); they say only that systemic failure is rare.")
+    if table.group_codes is not None:
+        sizes = G.group_sizes(table)
+        small = [f"{g} ({int(n)})" for g, n in zip(table.group_levels, sizes) if n < 20]
+        if small:
+            notes.append(f"small group(s) {', '.join(small)}: their rates are very uncertain and they weigh fully in "
+                         "H_unif, H_worst and UNFAIRNESS; consider merging them.")
+    if 0 < n_boot < 100:
+        notes.append(f"only {n_boot} bootstrap replicates: the intervals are rough; use 1000 or more.")
+    return notes
 
 
 def _leader(key):

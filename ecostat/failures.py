@@ -84,7 +84,7 @@ class FailureMatrix:
         DataFrame's columns name the models and its index (unless a plain
         range) the instances.
     models : sequence of str, optional
-        Decision-maker names (default: DataFrame columns, else ``m0, m1, ...``).
+        Decision-maker names (default: DataFrame columns, else ``m1, m2, ...``).
     instance_ids : sequence, optional
         Unique instance identifiers (default: DataFrame index, else ``0..N-1``).
     group : array-like of length N, optional
@@ -124,7 +124,7 @@ class FailureMatrix:
                 object.__setattr__(self, "instance_ids", self.failures.index)
         F = _as_failure_array(self.failures)
         n, k = F.shape
-        models = tuple(str(m) for m in self.models) if len(self.models) else tuple(f"m{j}" for j in range(k))
+        models = tuple(str(m) for m in self.models) if len(self.models) else tuple(f"m{j + 1}" for j in range(k))
         if len(models) != k:
             raise DataError(f"{len(models)} model names were given for a failure matrix with {k} columns; give one name per column.")
         dup = pd.Index(models)[pd.Index(models).duplicated()].unique().tolist()
@@ -358,7 +358,8 @@ def _as_group(group, n: int, ids: pd.Index) -> pd.Categorical:
     return cat
 
 
-def merge_duplicate_rows(df: pd.DataFrame, id_col: str, what: str) -> pd.DataFrame:
+def merge_duplicate_rows(df: pd.DataFrame, id_col: str, what: str,
+                         fix: str = "make ids unique (e.g. prefix them with the label, as HAPI's COMMAND does)") -> pd.DataFrame:
     """Merge rows with identical duplicate ids (one warning); conflicting ones are an error."""
     dup = df[id_col].duplicated(keep=False)
     if not dup.any():
@@ -369,7 +370,7 @@ def merge_duplicate_rows(df: pd.DataFrame, id_col: str, what: str) -> pd.DataFra
         bad = conflicting.index[conflicting.to_numpy()]
         raise DataError(
             f"{len(bad)} {what} id(s) repeat with conflicting values, e.g. {preview(bad)}; "
-            "make ids unique (e.g. prefix them with the label, as HAPI's COMMAND does) or remove the conflicting rows."
+            f"{fix} or remove the conflicting rows."
         )
     n_dup = int(df[id_col].duplicated().sum())
     warnings.warn(f"{n_dup} identical duplicate {what} row(s) (same id, same values) were merged into one.", EcostatWarning, stacklevel=3)

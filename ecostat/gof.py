@@ -17,7 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .baselines import PAPER_ALPHAS, PAPER_DELTAS, grid_l1, hard_easy_distribution, hard_easy_grid, profile_probabilities
+from .baselines import (
+    PAPER_ALPHAS,
+    PAPER_DELTAS,
+    grid_l1,
+    hard_easy_distribution,
+    hard_easy_grid,
+    profile_probabilities,
+    require_complete_profiles,
+)
 from .errors import EcostatError
 from .metrics import failure_count_distribution, failure_rates, independence_distribution
 from .profiles import as_table
@@ -94,13 +102,12 @@ def goodness_of_fit(data, baseline: str = "independence", *, n_sim: int = 999, s
     True
     """
     t = as_table(data)
-    if t.has_missing:
-        raise EcostatError("goodness_of_fit simulates complete profiles and needs a failure matrix without missing cells; "
-                           "select models that every instance met.")
+    require_complete_profiles(t, "goodness_of_fit")
     if t.n_models > 16:
         raise EcostatError(f"goodness_of_fit enumerates 2^k profiles and supports k <= 16 (got k = {t.n_models}).")
     if baseline not in ("independence", "hard_easy"):
         raise EcostatError(f"baseline must be 'independence' or 'hard_easy', not {baseline!r}.")
+    t = t.columns(np.argsort(failure_rates(t), kind="stable"))  # canonical order: same p-value for any column order
     n = t.n_instances
     obs = failure_count_distribution(t)
     f = failure_rates(t)

@@ -339,6 +339,14 @@ def bin_covariate(fm, column: str, bins: int | Sequence[float] = 4, *, labels=No
     x = fm.covariates[column]
     if isinstance(bins, int):
         cut = pd.qcut(x, bins, duplicates="drop", labels=labels)
+        got = len(pd.Categorical(cut).categories)
+        if got < bins:
+            import warnings
+
+            from .errors import EcostatWarning
+
+            warnings.warn(f"asked for {bins} quantile bins of {column!r}, but tied values leave {got} distinct bins; "
+                          "give explicit bin edges to choose them yourself.", EcostatWarning, stacklevel=2)
     else:
         cut = pd.cut(x, bins, labels=labels, right=right, include_lowest=True)
     outside = np.flatnonzero(pd.isna(cut).to_numpy())

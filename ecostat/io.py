@@ -36,10 +36,20 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(f"file {str(path)!r} does not exist; check the path.")
     name = path.name.lower()
     if name.endswith((".parquet", ".pq")):
-        return pd.read_parquet(path)
+        try:
+            return pd.read_parquet(path)
+        except ImportError:
+            raise DataError("reading Parquet needs pyarrow: pip install 'ecostat[parquet]' (or pyarrow), "
+                            "or save the table as CSV.") from None
     sep = "\t" if name.endswith((".tsv", ".tsv.gz", ".tab")) else ","
     try:
-        return pd.read_csv(path, sep=sep, low_memory=False)
+        df = pd.read_csv(path, sep=sep, low_memory=False)
+        if df.shape[1] == 1:  # one column: probably another delimiter (e.g. ';' from a European spreadsheet)
+            header = str(df.columns[0])
+            other = next((d for d in (";", "\t", "|") if d in header), None)
+            if other is not None:
+                df = pd.read_csv(path, sep=other, low_memory=False)
+        return df
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"cannot parse {str(path)!r} as a delimited text file ({exc}); give a CSV, CSV.GZ, TSV or Parquet file.") from None
 
@@ -82,7 +92,8 @@ def failures_from_predictions(preds: pd.DataFrame, labels: pd.Series, label_name
     for c in preds.columns:
         col = preds[c]
         if col.isna().all():
-            continue
+            raise DataError(f"prediction column {c!r} is empty (no decision on any instance); leave it out of the "
+                            "models (--models / models=[...]).")
         ck = _kind(col)
         if ck != lk:
             example = col.dropna().iloc[0]
@@ -100,7 +111,24 @@ def failures_from_predictions(preds: pd.DataFrame, labels: pd.Series, label_name
     missing = pd.isna(preds).to_numpy()
     F = (P != y[:, None]).astype(np.int8)
     F[missing] = -1
+    _check_label_space(preds, labels, F, label_name)
     return F
+
+
+def _check_label_space(preds: pd.DataFrame, labels: pd.Series, F: np.ndarray, label_name: str) -> None:
+    """A column whose predictions never take any label value is a label-space mismatch, not a 100% failure rate."""
+    label_values = set(pd.unique(labels.dropna()))
+    for j, c in enumerate(preds.columns):
+        seen = F[:, j] >= 0
+        if seen.sum() < 20 or (F[seen, j] == 0).any():
+            continue
+        values = pd.unique(preds[c].dropna())
+        if label_values.isdisjoint(values):
+            raise DataError(
+                f"prediction column {c!r} never uses a value of label column {label_name!r} (e.g. {plain(values[0])!r} vs "
+                f"{plain(next(iter(label_values)))!r}), so every one of its decisions would count as a failure. Check the "
+                "label encoding, spelling, case and whitespace, and map predictions onto the label values first."
+            )
 
 
 def _select_prediction_columns(df: pd.DataFrame, models, exclude: Sequence[str], version_pattern, years=None) -> list[str]:
@@ -272,7 +300,8 @@ def read_long(data, *, instance: str = "instance_id", model: str = "model", pred
     df = df[[instance, model, *value_cols, *[c for c in inst_cols if c not in value_cols]]]
     key = "__ecostat_key__"
     df = df.assign(**{key: list(zip(df[instance], df[model]))})
-    df = merge_duplicate_rows(df, key, "(instance, model)").drop(columns=key)
+    df = merge_duplicate_rows(df, key, "(instance, model)",
+                              fix="keep one decision per instance and decision-maker (several versions need distinct model names)").drop(columns=key)
     instances = pd.Index(pd.unique(df[instance]))
     per_inst = df.drop_duplicates(subset=[instance, *inst_cols])
     clash = per_inst[instance].duplicated(keep=False)
@@ -313,7 +342,7 @@ def from_predictions(predictions, labels, *, models: Sequence[str] | None = None
     labels = pd.Series(np.asarray(labels))
     if len(labels) != len(preds):
         raise DataError(f"{len(labels)} labels for {len(preds)} rows of predictions; give one label per row.")
-    names = list(models) if models is not None else [f"m{j}" for j in range(preds.shape[1])]
+    names = list(models) if models is not None else [f"m{j + 1}" for j in range(preds.shape[1])]
     if len(names) != preds.shape[1]:
         raise DataError(f"{len(names)} model names for {preds.shape[1]} prediction columns; give one name per column.")
     preds.columns = names

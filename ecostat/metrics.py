@@ -216,7 +216,7 @@ def require_two_models(t: ProfileTable, what: str) -> None:
     if t.n_models < 2:
         raise UndefinedMetricError(
             f"{what} needs at least two decision-makers (k >= 2); this analysis has k = {t.n_models} "
-            f"({preview(t.models)}). Add decision-makers with models=[...]."
+            f"({preview(t.models)}). Add decision-makers (models=[...]; --models on the command line)."
         )
 
 
@@ -227,7 +227,7 @@ def require_failures(t: ProfileTable, what: str) -> None:
     if zero:
         raise UndefinedMetricError(
             f"{what} is undefined: decision-maker(s) {preview(zero)} never fail, so prod_j f_j = 0 and "
-            "the ratio is 0/0. Report the systemic failure rate instead, or leave these models out with models=[...]."
+            "the ratio is 0/0. Report the systemic failure rate instead, or leave these models out (models=[...]; --models on the command line)."
         )
 
 

@@ -100,7 +100,7 @@ def raise_undefined(t: ProfileTable, bad: np.ndarray, what: str, why) -> None:
     pairs = [f"({t.models[i]}, {t.models[j]})" for i, j in np.argwhere(np.triu(bad | bad.T, 1))]
     raise UndefinedMetricError(
         f"{what} is undefined for the pair ({t.models[a]!r}, {t.models[b]!r}): {why(a, b)} "
-        f"Undefined pair(s): {preview(pairs)}. Leave the decision-maker out (fm.select([...])), "
+        f"Undefined pair(s): {preview(pairs)}. Leave the decision-maker out (fm.select([...]); --models on the command line), "
         "or pass counts=... to get NaN for undefined pairs."
     )
 

@@ -110,7 +110,7 @@ class ProfileTable:
             raise DataError(f"patterns must be (P, k) and counts (P,); got {patterns.shape} and {counts.shape}.")
         if (counts < 0).any():
             raise DataError("profile counts must be non-negative.")
-        models = tuple(models) if models is not None else tuple(f"m{j}" for j in range(patterns.shape[1]))
+        models = tuple(models) if models is not None else tuple(f"m{j + 1}" for j in range(patterns.shape[1]))
         gc = None if group_codes is None else np.asarray(group_codes, dtype=np.int64)
         return cls(patterns, counts, models, gc, tuple(group_levels), group_name)
 

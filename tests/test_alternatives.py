@@ -172,7 +172,7 @@ def test_undefined_raise_and_nan_in_batch():
         min_exp(fm)
     assert np.isnan(min_exp(t, counts=t.counts[None])).all()
     assert exp_exp(fm) == pytest.approx((0 / 3) / ((0 + 2 / 3 + 1) / 3))  # no systemic failure -> 0, defined
-    with pytest.raises(es.UndefinedMetricError, match=r"'m0'"):
+    with pytest.raises(es.UndefinedMetricError, match=r"'m1'"):
         min_exp_losses([[0.0, 1.0], [0.0, 2.0]])
     with pytest.raises(es.UndefinedMetricError, match="at least two"):
         loss_homogenization([[1.0], [2.0]])

@@ -160,3 +160,16 @@ def test_no_warning_on_clean_input():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         es.describe(es.read_wide(wide(grp=["x", "x", "y", "y"]), group="grp"), n_boot=50)
+
+
+def test_label_space_mismatch_is_not_a_failure_rate_of_one():
+    labels = ["happy", "sad"] * 15
+    df = pd.DataFrame({"label": labels, "a": labels, "b": [s.upper() for s in labels]})
+    with pytest.raises(es.DataError, match=r"'b' never uses a value of label column 'label' \(e.g. 'HAPPY' vs"):
+        es.read_wide(df)
+
+
+def test_empty_prediction_column():
+    df = wide(m3_2020=[np.nan] * 4)
+    with pytest.raises(es.DataError, match="prediction column 'm3_2020' is empty"):
+        es.read_wide(df)

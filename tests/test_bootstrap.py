@@ -85,7 +85,7 @@ def test_undefined_replicates_warn_and_are_counted():
 def test_bootstrap_frame_matches_vectorized_bootstrap():
     # The generic per-replicate route and the vectorized route give the same intervals on the same replicates.
     fm = es.simulate(n=3000, seed=6)
-    out = es.bootstrap_frame(es.pairwise_agreement_frame, fm, keys=["model_a", "model_b"], n_boot=200, seed=9)
+    out = es.bootstrap_frame(fm, es.pairwise_agreement_frame, keys=["model_a", "model_b"], n_boot=200, seed=9)
     direct = es.bootstrap(fm, es.cohens_kappa, n_boot=200, seed=9)
     np.testing.assert_allclose(out["kappa_lo"], [direct.lo[0, 1], direct.lo[0, 2], direct.lo[1, 2]])
     np.testing.assert_allclose(out["kappa_hi"], [direct.hi[0, 1], direct.hi[0, 2], direct.hi[1, 2]])
@@ -96,6 +96,6 @@ def test_bootstrap_frame_for_improvement():
     from ecostat.improvement import improvement_analysis
 
     full = es.simulate(n=2000, versions=["2020", "2021"], seed=2)
-    out = es.bootstrap_frame(lambda d, counts=None: improvement_analysis(d, "m2", counts=counts).table,
-                             full, keys=["others_profile"], n_boot=100)
+    out = es.bootstrap_frame(full, lambda d, counts=None: improvement_analysis(d, "m2", counts=counts).table,
+                             keys=["others_profile"], n_boot=100)
     assert ((out["observed_lo"] <= out["observed"]) & (out["observed"] <= out["observed_hi"])).all()

@@ -69,3 +69,38 @@ def test_json_has_pairwise_and_leader(grouped):
     assert set(js["pairwise"][0]) == {"models", "kappa", "double_fault", "yules_q", "covariance", "pearson", "pmi", "h_pair"}
     assert len(js["leader_following"]) == 3
     assert set(js) >= {"min_exp", "exp_exp"}
+
+
+def test_notes_for_missing_cells_and_no_hard_easy():
+    F = es.simulate(n=2000, seed=1).failures.astype(float)
+    F[:100, 0] = np.nan
+    d = es.describe(es.FailureMatrix(F), n_boot=50, hard_easy=True)
+    text = " ".join(d.notes)
+    assert "100 missing cells" in text and "m1 100" in text and "hard/easy baseline skipped" in text
+    assert d.to_dict()["models"][0]["n_observed"] in (1900, 2000)
+    assert d.hard_easy is None and d.leader is None
+
+
+def test_zero_systemic_failures_are_explained():
+    fm = es.simulate(n=3000, family="independence", failure_rates=np.linspace(0.05, 0.5, 10), seed=1)
+    d = es.describe(fm, n_boot=50)
+    assert d.scalars["homogenization"].estimate == 0.0
+    assert any("no instance was failed by all 10" in n for n in d.notes)
+
+
+def test_undefined_pair_does_not_hide_the_others():
+    fm = es.simulate(n=3000, seed=2)
+    F = np.column_stack([fm.failures, np.zeros(3000, dtype=int)])  # a decision-maker that never fails
+    d = es.describe(es.FailureMatrix(F, models=["a", "b", "c", "oracle"]), n_boot=50)
+    defined = d.pairwise[(d.pairwise.model_a != "oracle") & (d.pairwise.model_b != "oracle")]
+    assert defined["yules_q"].notna().all() and defined["yules_q_lo"].notna().all()
+    assert d.pairwise.loc[d.pairwise.model_a == "oracle", "yules_q"].isna().all()
+    assert any("yules_q is undefined (0/0) for pair(s)" in n for n in d.notes)
+
+
+def test_small_group_note_and_intervals_survive():
+    fm = es.simulate(n=3000, groups={"big": 0.999, "tiny": 0.001}, seed=5)
+    d = es.describe(fm, n_boot=100)
+    assert any("small group(s) tiny" in n for n in d.notes)
+    big = d.stratified[d.stratified.stratum == "All"]
+    assert big["difference_lo"].notna().all() and big["ratio_lo"].notna().all()

@@ -86,7 +86,7 @@ def test_from_predictions_and_array():
     fm = es.from_predictions(np.array([[3, 3], [1, 2]]), [3, 2], models=["a", "b"], group=["g", "h"])
     assert fm.failures.tolist() == [[0, 0], [1, 0]]
     arr = es.FailureMatrix(np.array([[True, False], [False, False]]))
-    assert arr.failures.dtype == np.int8 and arr.models == ("m0", "m1")
+    assert arr.failures.dtype == np.int8 and arr.models == ("m1", "m2")
     df = es.FailureMatrix(pd.DataFrame({"x": [1.0, np.nan], "y": [0.0, 1.0]}))
     assert df.failures.tolist() == [[1, 0], [-1, 1]]
     assert df.models == ("x", "y")
@@ -144,4 +144,25 @@ def test_profile_table_is_sufficient(rng):
     assert (t.patterns[t.inverse] == fm.failures).all()
     assert t.n_profiles <= 2 * 3 ** 4
     frame = t.to_frame()
-    assert list(frame.columns) == ["m0", "m1", "m2", "m3", "group", "count"]
+    assert list(frame.columns) == ["m1", "m2", "m3", "m4", "group", "count"]
+
+
+def test_semicolon_csv_is_read(tmp_path, predictions):
+    path = tmp_path / "semi.csv"
+    predictions.to_csv(path, index=False, sep=";")
+    assert es.read_wide(path, group="tone", covariates=["agree"]).n_instances == 5
+
+
+def test_parquet_without_pyarrow_explains(tmp_path, predictions):
+    pytest.importorskip("pandas")
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        path = tmp_path / "p.parquet"
+        path.write_bytes(b"PAR1")
+        with pytest.raises(es.DataError, match="pip install 'ecostat\\[parquet\\]'"):
+            es.read_table(path)
+    else:
+        path = tmp_path / "p.parquet"
+        predictions.to_parquet(path)
+        assert es.read_table(path).shape == predictions.shape

@@ -52,6 +52,7 @@ def test_html_and_frame(summary):
 
 
 def test_number_formatting():
-    s = es.Summary("T", tables=[("x", pd.DataFrame({"v": [0.5, 1e-7, float("nan")]}))])
+    s = es.Summary("T", tables=[("x", pd.DataFrame({"v": [0.5, 8.799e-05, 1e-9, -1.1e-16, float("nan")]}))])
     text = s.as_text()
-    assert "0.5000" in text and "1.000e-07" in text and "--" in text
+    assert "0.5000" in text and "0.00008799" in text and "1.000e-09" in text and "--" in text
+    assert "e-16" not in text

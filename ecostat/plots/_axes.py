@@ -19,3 +19,14 @@ def failure_colors(k: int):
 
     cmap = colormaps["coolwarm"]
     return [cmap(t / max(k, 1)) for t in range(k + 1)]
+
+
+def integer_ticks(ax, k: int, max_ticks: int = 21) -> None:
+    """Ticks at every number of failures 0..k, or (for large k) at a readable subset of integers."""
+    if k + 1 <= max_ticks:
+        ax.set_xticks(range(k + 1))
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True, steps=[1, 2, 5, 10]))
+        ax.set_xlim(-1, k + 1)

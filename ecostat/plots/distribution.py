@@ -7,12 +7,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..metrics import failure_count_distribution, independence_distribution
-from ._axes import failure_colors, get_ax
+from ._axes import failure_colors, get_ax, integer_ticks
 
 __all__ = ["plot_failure_distribution", "plot_observed_vs_baseline"]
 
 
-def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None = None):
+def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None = None, n_boot: int = 0,
+                              seed: int = 0, ci: float = 0.95):
     """Bars of the observed share of instances with t failures beside the independence baseline (Toups Fig. 2a).
 
     Parameters
@@ -22,10 +23,23 @@ def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None
     baseline : array-like of length k + 1, optional
         Another baseline (e.g. hard/easy) drawn as a third bar.
     title : str, optional
+    n_boot : int
+        With ``n_boot > 0``, draw percentile bootstrap intervals of the
+        observed shares (:func:`ecostat.bootstrap` of
+        :func:`ecostat.failure_count_distribution`) as error bars.
+    seed : int
+        Seed of the bootstrap.
+    ci : float
+        Coverage of the bootstrap intervals.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Notes
+    -----
+    With many decision-makers (k > 20) the x axis shows a subset of integer
+    ticks so that the labels do not overlap.
 
     Examples
     --------
@@ -33,6 +47,9 @@ def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None
     >>> ax = es.plot_failure_distribution(es.simulate(n=1000, seed=0))
     >>> len(ax.patches)
     8
+    >>> ax = es.plot_failure_distribution(es.simulate(n=1000, seed=0), n_boot=100)
+    >>> len(ax.containers)  # observed bars, independence bars, error bars
+    3
     """
     data = getattr(data, "fm", data)
     obs = failure_count_distribution(data)
@@ -40,11 +57,20 @@ def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None
     ax = get_ax(ax)
     t = np.arange(len(obs))
     width = 0.4 if baseline is None else 0.28
-    ax.bar(t - width / 2 if baseline is None else t - width, obs, width, label="observed", color="#444444")
+    x_obs = t - width / 2 if baseline is None else t - width
+    ax.bar(x_obs, obs, width, label="observed", color="#444444")
     ax.bar(t + width / 2 if baseline is None else t, ind, width, label="independence", color="#9ecae1")
     if baseline is not None:
         ax.bar(t + width, np.asarray(baseline, float), width, label="hard/easy", color="#fdae6b")
-    ax.set_xticks(t)
+    if n_boot > 0:
+        from ..bootstrap import bootstrap
+
+        r = bootstrap(data, failure_count_distribution, n_boot=n_boot, seed=seed, ci=ci, estimate=obs)
+        lo, hi = np.asarray(r.lo, float), np.asarray(r.hi, float)
+        yerr = np.clip(np.vstack([obs - lo, hi - obs]), 0.0, None)
+        ax.errorbar(x_obs, obs, yerr=yerr, fmt="none", ecolor="#d62728", elinewidth=1.0,
+                    capsize=2.5 if len(t) <= 21 else 0.0, label=f"{ci:.0%} bootstrap interval", zorder=3)
+    integer_ticks(ax, len(t) - 1)
     ax.set_xlabel("number of decision-makers that fail an instance")
     ax.set_ylabel("share of instances")
     ax.legend(frameon=False)
@@ -53,7 +79,49 @@ def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None
     return ax
 
 
-def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annotate: bool = False):
+def _label_spread(ys, gap):
+    """Shift sorted-by-caller positions ``ys`` up so that neighbours are at least ``gap`` apart, then back into [0, 1]."""
+    out = np.array(ys, float)
+    for i in range(1, len(out)):
+        out[i] = max(out[i], out[i - 1] + gap)
+    overflow = out[-1] - 0.97 if len(out) else 0.0
+    if overflow > 0:
+        out -= overflow
+        for i in range(len(out) - 2, -1, -1):
+            out[i] = min(out[i], out[i + 1] - gap)
+    return out
+
+
+def _annotate_points(ax, names, x, y, *, above_diagonal: bool, fontsize: float = 7.0):
+    """Label points with names placed apart from each other, each tied to its point by a thin leader line.
+
+    Layout is done in axes fractions (independent of the figure's final size):
+    labels keep their point's height where possible and are pushed apart
+    vertically by one line of text; on linear axes they are also kept above
+    the identity line, where the systemic-failure points lie and the other
+    outcomes do not.
+    """
+    to_frac = ax.transData + ax.transAxes.inverted()
+    ax.get_xlim(), ax.get_ylim()  # settle the autoscaled limits first
+    pts = to_frac.transform(np.column_stack([x, y]))
+    bbox = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    ax_w, ax_h = bbox.width * fig_w * 72, bbox.height * fig_h * 72
+    gap = 1.35 * fontsize / ax_h
+    lx = pts[:, 0] + 18.0 / ax_w
+    ly = pts[:, 1].copy()
+    if above_diagonal:
+        width = np.array([0.62 * fontsize * len(str(n)) for n in names]) / ax_w
+        ly = np.maximum(ly, lx + width + gap)
+    order = np.argsort(ly, kind="stable")
+    ly[order] = _label_spread(ly[order], gap)
+    for name, (px, py), tx, ty in zip(names, pts, lx, ly):
+        ax.annotate(str(name), (px, py), xycoords="axes fraction", xytext=(tx, ty), textcoords="axes fraction",
+                    fontsize=fontsize, va="center", ha="left",
+                    arrowprops=dict(arrowstyle="-", color="grey", linewidth=0.5, shrinkA=1, shrinkB=2))
+
+
+def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annotate: bool = False, log: bool = False):
     """Observed vs independence share of each number of failures, across datasets (Toups Fig. 2b).
 
     One point per (dataset, t); colour from all-correct (blue) to systemic
@@ -65,7 +133,13 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
     datasets : mapping of name -> FailureMatrix (all with the same k)
     ax : matplotlib Axes, optional
     annotate : bool
-        Write the dataset name next to its systemic-failure point.
+        Write the dataset name next to its systemic-failure point; labels are
+        pushed apart and tied to their points by thin leader lines.
+    log : bool
+        Log-log axes, so that the small shares (systemic failures, near 0 on
+        linear axes) are spread out. Shares of exactly 0 cannot be shown on a
+        log axis: they are drawn at half the smallest positive share, on a
+        dotted line marked "0".
 
     Returns
     -------
@@ -77,6 +151,9 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
     >>> ax = es.plot_observed_vs_baseline({"a": es.simulate(n=500, seed=0), "b": es.simulate(n=500, seed=1)})
     >>> len(ax.collections)
     4
+    >>> ax = es.plot_observed_vs_baseline({"a": es.simulate(n=500, seed=0)}, log=True)
+    >>> ax.get_xscale(), ax.get_yscale()
+    ('log', 'log')
     """
     items = list(datasets.items())
     ks = {getattr(d, "n_models", None) for _, d in items}
@@ -89,15 +166,33 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
     colors = failure_colors(k)
     obs = np.array([failure_count_distribution(d) for _, d in items])
     ind = np.array([independence_distribution(d) for _, d in items])
+    hi = max(obs.max(), ind.max())
+    if log:
+        both = np.concatenate([obs.ravel(), ind.ravel()])
+        positive = both[both > 0]
+        floor = 0.5 * positive.min() if positive.size else 1e-3
+        clipped = bool((both <= 0).any())
+        obs, ind = np.maximum(obs, floor), np.maximum(ind, floor)
     for t in range(k + 1):
         label = "all correct" if t == 0 else ("systemic failure" if t == k else f"{t} failure" + ("s" if t > 1 else ""))
-        ax.scatter(ind[:, t], obs[:, t], color=colors[t], label=label, s=28, edgecolor="white", linewidth=0.5)
-    if annotate:
-        for (name, _), x, y in zip(items, ind[:, k], obs[:, k]):
-            ax.annotate(name, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    hi = max(obs.max(), ind.max()) * 1.05
-    ax.plot([0, hi], [0, hi], color="grey", linestyle="--", linewidth=1)
+        ax.scatter(ind[:, t], obs[:, t], color=colors[t], label=label, s=28, edgecolor="white", linewidth=0.5, zorder=3)
+    if log:
+        lo = floor / 1.5
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(lo, hi * 1.5)
+        ax.set_ylim(lo, hi * 1.5)
+        ax.plot([lo, hi * 1.5], [lo, hi * 1.5], color="grey", linestyle="--", linewidth=1, zorder=1)
+        if clipped:
+            ax.axhline(floor, color="grey", linestyle=":", linewidth=0.7, zorder=1)
+            ax.axvline(floor, color="grey", linestyle=":", linewidth=0.7, zorder=1)
+            ax.annotate("0", (0, floor), xycoords=("axes fraction", "data"), xytext=(-3, 0),
+                        textcoords="offset points", ha="right", va="center", fontsize=7, color="grey")
+    else:
+        ax.plot([0, hi * 1.05], [0, hi * 1.05], color="grey", linestyle="--", linewidth=1, zorder=1)
     ax.set_xlabel("baseline share (independence)")
     ax.set_ylabel("observed share")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, title="number of failures", title_fontsize=8, loc="upper left")
+    if annotate:
+        _annotate_points(ax, [name for name, _ in items], ind[:, k], obs[:, k], above_diagonal=not log)
     return ax
