@@ -26,7 +26,8 @@ __all__ = ["resample_counts", "bootstrap", "bootstrap_many", "bootstrap_frame", 
 _CHUNK_CELLS = 8_000_000
 
 
-def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 0) -> np.ndarray:
+def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 0, *,
+                    by_group: bool = False) -> np.ndarray:
     """Bootstrap replicates of the profile counts, shape (n_boot, P).
 
     Parameters
@@ -35,6 +36,10 @@ def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 
     n_boot : int
         Number of replicates.
     seed : int or numpy.random.Generator
+    by_group : bool
+        Resample within each group, keeping the group sizes fixed (a
+        stratified bootstrap, for groups fixed by design or too small to be
+        left to chance); default resamples the whole population.
 
     Examples
     --------
@@ -46,10 +51,18 @@ def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 
     """
     t = as_table(data)
     if int(n_boot) < 1:
-        raise EcostatError(f"n_boot must be a positive number of replicates; got {n_boot}.")
+        raise EcostatError(f"n_boot must be a positive number of replicates (0 means no bootstrap); got {n_boot}.")
     rng = _rng(seed)
-    p = t.counts / t.counts.sum()
-    return rng.multinomial(t.n_instances, p, size=int(n_boot))
+    if not by_group:
+        return rng.multinomial(t.n_instances, t.counts / t.counts.sum(), size=int(n_boot))
+    if t.group_codes is None:
+        raise EcostatError("by_group=True needs a grouping; build the failure matrix with group=COLUMN.")
+    out = np.zeros((int(n_boot), t.n_profiles), dtype=np.int64)
+    for g in range(t.n_groups):
+        rows = np.flatnonzero(t.group_codes == g)
+        n_g = int(t.counts[rows].sum())
+        out[:, rows] = rng.multinomial(n_g, t.counts[rows] / n_g, size=int(n_boot))
+    return out
 
 
 def percentile_interval(replicates: np.ndarray, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -144,13 +157,15 @@ def bootstrap(data, statistic: Callable[[ProfileTable, np.ndarray | None], np.nd
 
 
 def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, seed: int | np.random.Generator | None = 0,
-                   ci: float = 0.95, counts: np.ndarray | None = None, estimates: dict | None = None) -> dict[str, BootstrapResult]:
+                   ci: float = 0.95, counts: np.ndarray | None = None, estimates: dict | None = None,
+                   by_group: bool = False) -> dict[str, BootstrapResult]:
     """Bootstrap several statistics on the same replicates (one pass, bounded memory).
 
     Replicates are drawn chunk by chunk (at most ``_CHUNK_CELLS`` replicate
     cells at a time) from one generator; the chunk size depends only on the
     number of profiles, so results are reproducible to the bit. Undefined
-    replicates are counted in ``n_undefined``, not warned about.
+    replicates are counted in ``n_undefined``, not warned about. ``by_group``
+    resamples within groups (see :func:`resample_counts`).
 
     Examples
     --------
@@ -167,7 +182,7 @@ def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, se
         if name not in estimates:
             estimates[name] = fn(t, None)
     parts: dict[str, list] = {name: [] for name in statistics}
-    for chunk in _chunks(t, counts, n_boot, seed):
+    for chunk in _chunks(t, counts, n_boot, seed, by_group):
         for name, fn in statistics.items():
             parts[name].append(np.asarray(fn(t, chunk), dtype=float))
     out = {}
@@ -229,7 +244,7 @@ def bootstrap_frame(data, frame_fn: Callable, *, keys: Sequence[str], n_boot: in
     return out
 
 
-def _chunks(t: ProfileTable, counts, n_boot: int, seed):
+def _chunks(t: ProfileTable, counts, n_boot: int, seed, by_group: bool = False):
     # metrics build (replicates x profiles x models) intermediates: bound that product
     step = max(1, _CHUNK_CELLS // max(1, t.n_profiles * t.n_models))
     if counts is not None:
@@ -237,10 +252,10 @@ def _chunks(t: ProfileTable, counts, n_boot: int, seed):
             yield counts[i: i + step]
         return
     if int(n_boot) < 1:
-        raise EcostatError(f"n_boot must be a positive number of replicates; got {n_boot}.")
+        raise EcostatError(f"n_boot must be a positive number of replicates (0 means no bootstrap); got {n_boot}.")
     rng = _rng(seed)
     for i in range(0, int(n_boot), step):
-        yield resample_counts(t, min(step, int(n_boot) - i), rng)
+        yield resample_counts(t, min(step, int(n_boot) - i), rng, by_group=by_group)
 
 
 def _rng(seed) -> np.random.Generator:

@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--bootstrap", type=_count, default=1000, metavar="N", help="bootstrap replicates (default 1000; 0 = none)")
     d.add_argument("--seed", type=_count, default=0, help="bootstrap seed (default 0)")
     d.add_argument("--ci", type=float, default=0.95, help="interval coverage (default 0.95)")
+    d.add_argument("--bootstrap-by", choices=["instance", "group"], default="instance",
+                   help="resample instances overall (default) or within each --group (group sizes fixed)")
     d.add_argument("--hard-easy", action="store_true", help="add the hard/easy grid of Toups App. A.3")
     d.add_argument("--rule", choices=["strict", "paper"], default="strict", help="hard/easy validity rule")
 
@@ -110,7 +112,8 @@ def cmd_describe(args) -> int:
 
     fm = _read(args)
     _progress(f"{fm.n_instances} instances x {fm.n_models} decision-makers; bootstrapping {args.bootstrap} replicates")
-    d = describe(fm, n_boot=args.bootstrap, seed=args.seed, ci=args.ci, hard_easy=args.hard_easy, hard_easy_rule=args.rule)
+    d = describe(fm, n_boot=args.bootstrap, seed=args.seed, ci=args.ci, hard_easy=args.hard_easy, hard_easy_rule=args.rule,
+                 bootstrap_by=args.bootstrap_by)
     if args.json:
         _emit(d.to_dict())
     else:

@@ -64,6 +64,7 @@ class Description:
     pairwise: pd.DataFrame | None = None
     leader: pd.DataFrame | None = None
     stratified: pd.DataFrame | None = None
+    bootstrap_by: str = "instance"
 
     @property
     def models(self) -> list[str]:
@@ -84,7 +85,7 @@ class Description:
                 "observed_ci": [[_num(a), _num(b)] for a, b in zip(self.distribution["observed_lo"], self.distribution["observed_hi"])],
             },
             **{k: v.to_dict() for k, v in self.scalars.items()},
-            "bootstrap": {"n_boot": self.n_boot, "seed": self.seed, "ci": self.ci},
+            "bootstrap": {"n_boot": self.n_boot, "seed": self.seed, "ci": self.ci, "by": self.bootstrap_by},
             "notes": list(self.notes),
         }
         if self.group_scalars is not None:
@@ -112,7 +113,8 @@ class Description:
         """Tables of the analysis as a :class:`~ecostat.summary.Summary`."""
         pct = f"{100 * self.ci:g}%"
         header = [("Instances", str(self.fm.n_instances)), ("Decision-makers", ", ".join(self.models)),
-                  ("Intervals", f"{pct} percentile bootstrap, {self.n_boot} replicates, seed {self.seed}")]
+                  ("Intervals", f"{pct} percentile bootstrap, {self.n_boot} replicates, seed {self.seed}"
+                                + (", resampled within groups" if self.bootstrap_by == "group" else ""))]
         rates = self.failure_rates.rename(columns={"estimate": "failure_rate", "lo": "ci_lo", "hi": "ci_hi"})
         scal = pd.DataFrame([{"quantity": k, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
                              for k, v in self.scalars.items()]).astype({"estimate": float, "ci_lo": float, "ci_hi": float})
@@ -146,7 +148,7 @@ class Description:
 
 def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
              ci: float = 0.95, hard_easy: bool = False, hard_easy_rule: str = "strict",
-             pairwise: bool | None = None) -> Description:
+             pairwise: bool | None = None, bootstrap_by: str = "instance") -> Description:
     """Describe an ecosystem: every descriptive figure of Toups 2023 and Bommasani 2022 with intervals.
 
     Parameters
@@ -166,6 +168,10 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     hard_easy_rule : {"strict", "paper"}
     pairwise : bool, optional
         Report the k (k - 1) / 2 pairwise measures with intervals (default: when k <= 20).
+    bootstrap_by : {"instance", "group"}
+        Resample instances from the whole population, or within each group
+        with group sizes fixed (stratified bootstrap; groups fixed by design
+        or small).
 
     Returns
     -------
@@ -224,7 +230,7 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     boot = {}
     if n_boot:
         boot = bootstrap_many(table, {k: v for k, v in stats.items() if k in estimates}, n_boot=n_boot, seed=seed,
-                              ci=ci, estimates=estimates)
+                              ci=ci, estimates=estimates, by_group=_by_group_flag(bootstrap_by, table))
         for name, r in boot.items():
             if r.n_undefined == n_boot:
                 notes.append(f"{name}: undefined in every bootstrap replicate; no interval.")
@@ -273,7 +279,7 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     elif hard_easy:
         he = hard_easy_grid(table, rule=hard_easy_rule)
     return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes,
-                       pairwise, leader, stratified)
+                       pairwise, leader, stratified, bootstrap_by)
 
 
 #: pairwise measures reported by describe (Bommasani App. A.4 and agreement measures)
@@ -291,6 +297,14 @@ def _upper(fn, iu):
         return out[0] if counts is None else out
     pairs.__name__ = fn.__name__
     return pairs
+
+
+def _by_group_flag(bootstrap_by: str, table) -> bool:
+    if bootstrap_by not in ("instance", "group"):
+        raise EcostatError(f"bootstrap_by must be 'instance' or 'group', not {bootstrap_by!r}.")
+    if bootstrap_by == "group" and table.group_codes is None:
+        raise EcostatError("bootstrap_by='group' needs a grouping (group=COLUMN; --group on the command line).")
+    return bootstrap_by == "group"
 
 
 def _data_notes(fm: FailureMatrix, table, n_boot: int) -> list[str]:

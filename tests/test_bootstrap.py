@@ -99,3 +99,15 @@ def test_bootstrap_frame_for_improvement():
     out = es.bootstrap_frame(full, lambda d, counts=None: improvement_analysis(d, "m2", counts=counts).table,
                              keys=["others_profile"], n_boot=100)
     assert ((out["observed_lo"] <= out["observed"]) & (out["observed"] <= out["observed_hi"])).all()
+
+
+def test_resampling_within_groups_keeps_group_sizes():
+    fm = es.simulate(n=3000, groups={"a": 0.9, "b": 0.1}, seed=3)
+    t = fm.profile_table()
+    c = es.resample_counts(t, 200, seed=0, by_group=True)
+    sizes = c @ t.group_onehot()
+    assert (sizes == [[int(t.counts[t.group_codes == g].sum()) for g in range(2)]]).all()
+    d = es.describe(fm, n_boot=200, bootstrap_by="group")
+    assert d.to_dict()["bootstrap"]["by"] == "group"
+    with pytest.raises(es.EcostatError, match="needs a grouping"):
+        es.describe(es.simulate(n=100, seed=0), n_boot=10, bootstrap_by="group")

@@ -108,13 +108,18 @@ def _annotate_points(ax, names, x, y, *, above_diagonal: bool, fontsize: float =
     fig_w, fig_h = ax.figure.get_size_inches()
     ax_w, ax_h = bbox.width * fig_w * 72, bbox.height * fig_h * 72
     gap = 1.35 * fontsize / ax_h
-    lx = pts[:, 0] + 18.0 / ax_w
-    ly = pts[:, 1].copy()
+    order = np.argsort(pts[:, 1], kind="stable")  # labels keep the vertical order of their points: no crossing lines
+    ly = pts[order, 1].copy()
     if above_diagonal:
-        width = np.array([0.62 * fontsize * len(str(n)) for n in names]) / ax_w
-        ly = np.maximum(ly, lx + width + gap)
-    order = np.argsort(ly, kind="stable")
-    ly[order] = _label_spread(ly[order], gap)
+        # one column right of the points, its lowest label wholly above the identity line
+        width = max(0.62 * fontsize * len(str(n)) for n in names) / ax_w
+        lx = np.full(len(names), pts[:, 0].max() + 18.0 / ax_w)
+        ly[0] = max(ly[0], lx[0] + width + gap)
+    else:
+        lx = pts[order, 0] + 18.0 / ax_w
+    ly = _label_spread(ly, gap)
+    names = [names[i] for i in order]
+    pts = pts[order]
     for name, (px, py), tx, ty in zip(names, pts, lx, ly):
         ax.annotate(str(name), (px, py), xycoords="axes fraction", xytext=(tx, ty), textcoords="axes fraction",
                     fontsize=fontsize, va="center", ha="left",
@@ -138,8 +143,8 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
     log : bool
         Log-log axes, so that the small shares (systemic failures, near 0 on
         linear axes) are spread out. Shares of exactly 0 cannot be shown on a
-        log axis: they are drawn at half the smallest positive share, on a
-        dotted line marked "0".
+        log axis: they are drawn at a third of the smallest positive share,
+        on a dotted line marked "0".
 
     Returns
     -------
@@ -170,14 +175,14 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
     if log:
         both = np.concatenate([obs.ravel(), ind.ravel()])
         positive = both[both > 0]
-        floor = 0.5 * positive.min() if positive.size else 1e-3
         clipped = bool((both <= 0).any())
+        floor = (positive.min() if positive.size else 1e-3) / (3.0 if clipped else 1.0)
         obs, ind = np.maximum(obs, floor), np.maximum(ind, floor)
     for t in range(k + 1):
         label = "all correct" if t == 0 else ("systemic failure" if t == k else f"{t} failure" + ("s" if t > 1 else ""))
         ax.scatter(ind[:, t], obs[:, t], color=colors[t], label=label, s=28, edgecolor="white", linewidth=0.5, zorder=3)
     if log:
-        lo = floor / 1.5
+        lo = floor / 2.0
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(lo, hi * 1.5)
