@@ -25,7 +25,7 @@ from scipy import optimize
 from .errors import EcostatError, EcostatWarning
 from .metrics import failure_count_distribution, failure_rates
 from .poibin import poisson_binomial_pmf
-from .profiles import ProfileTable, as_table
+from .profiles import ProfileTable, as_table, require_complete
 
 __all__ = [
     "PAPER_ALPHAS",
@@ -164,7 +164,7 @@ def hard_easy_grid(data, *, alphas=PAPER_ALPHAS, deltas=PAPER_DELTAS, rule: str 
     """
     _check_rule(rule)
     t = as_table(data)
-    require_complete_profiles(t, "the hard/easy grid")
+    require_complete(t, what="the hard/easy grid")
     f = failure_rates(t)
     l1 = grid_l1(failure_count_distribution(t), f, alphas, deltas, rule)
     grid = HardEasyGrid(np.asarray(alphas, float), np.asarray(deltas, float), l1, rule)
@@ -275,14 +275,6 @@ def fit_hard_easy(data, *, criterion: str = "loglik") -> HardEasyFit:
     delta = u * _delta_max(alpha, fmax)
     l1, ll = stats(alpha, delta)
     return HardEasyFit(float(alpha), float(delta), l1, ll, criterion, best[2])
-
-
-def require_complete_profiles(t: ProfileTable, what: str) -> None:
-    """Raise if some instance did not meet every decision-maker."""
-    if t.has_missing:
-        n = int(t.counts[(t.patterns < 0).any(axis=1)].sum())
-        raise EcostatError(f"{what} needs every instance to meet every decision-maker; {n} instance(s) have missing "
-                           "cells. Choose models every instance met (--models / models=[...]) or drop those rows.")
 
 
 def _check_rule(rule: str) -> None:

@@ -24,11 +24,10 @@ from .baselines import (
     hard_easy_distribution,
     hard_easy_grid,
     profile_probabilities,
-    require_complete_profiles,
 )
 from .errors import EcostatError
 from .metrics import failure_count_distribution, failure_rates, independence_distribution
-from .profiles import as_table
+from .profiles import as_table, require_complete
 
 __all__ = ["goodness_of_fit", "GoodnessOfFit", "g2_statistic"]
 
@@ -102,7 +101,7 @@ def goodness_of_fit(data, baseline: str = "independence", *, n_sim: int = 999, s
     True
     """
     t = as_table(data)
-    require_complete_profiles(t, "goodness_of_fit")
+    require_complete(t, what="goodness_of_fit")
     if t.n_models > 16:
         raise EcostatError(f"goodness_of_fit enumerates 2^k profiles and supports k <= 16 (got k = {t.n_models}).")
     if baseline not in ("independence", "hard_easy"):

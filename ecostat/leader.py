@@ -25,9 +25,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, preview
+from .errors import DataError
 from .metrics import _safe_div, require_two_models
-from .profiles import ProfileTable, as_table, resolve_counts
+from .profiles import as_table, require_complete, resolve_counts
 
 __all__ = ["leader_statistics", "leader_following", "leader_following_systemic", "profile_labels"]
 
@@ -63,21 +63,6 @@ def profile_onehot(patterns: np.ndarray) -> np.ndarray:
     weights = 2 ** np.arange(m - 1, -1, -1, dtype=np.int64)
     code = patterns.astype(np.int64) @ weights
     return np.eye(2**m)[(2**m - 1) - code]
-
-
-def require_complete(t: ProfileTable, idx, what: str) -> None:
-    """Raise a DataError if any row with instances has a missing cell in columns ``idx``."""
-    idx = list(idx)
-    miss = (t.patterns[:, idx] < 0) & (t.counts[:, None] > 0)
-    if miss.any():
-        cols = [t.models[idx[j]] for j in np.flatnonzero(miss.any(axis=0))]
-        n = int(t.counts[miss.any(axis=1)].sum())
-        raise DataError(
-            f"{what} needs every instance to have a decision from every model compared, but {n} instance(s) "
-            f"have missing cells in {preview(cols)}. Select models every instance met (fm.select([...])) "
-            "or keep only the complete instances, e.g. es.FailureMatrix(fm.failures[(fm.failures >= 0).all(axis=1)], "
-            "models=fm.models, columns=fm.columns)."
-        )
 
 
 def leader_statistics(data, counts=None, *, profiles: bool = True) -> dict[str, np.ndarray]:

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import DataError, preview
 
 if TYPE_CHECKING:  # pragma: no cover
     from .failures import FailureMatrix
 
-__all__ = ["ProfileTable", "as_table"]
+__all__ = ["ProfileTable", "as_table", "require_complete", "resolve_counts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -191,6 +191,21 @@ def as_table(data) -> ProfileTable:
     if hasattr(data, "profile_table"):
         return data.profile_table()
     raise DataError(f"expected a FailureMatrix or ProfileTable, got {type(data).__name__}; build one with ecostat.FailureMatrix or ecostat.read_wide.")
+
+
+def require_complete(t: ProfileTable, idx=None, what: str = "this analysis") -> None:
+    """Raise a DataError if an instance lacks a decision from one of the models ``idx`` (default all)."""
+    idx = list(range(t.n_models)) if idx is None else list(idx)
+    miss = (t.patterns[:, idx] < 0) & (t.counts[:, None] > 0)
+    if miss.any():
+        cols = [t.models[idx[j]] for j in np.flatnonzero(miss.any(axis=0))]
+        n = int(t.counts[miss.any(axis=1)].sum())
+        raise DataError(
+            f"{what} needs every instance to have a decision from every model compared, but {n} instance(s) "
+            f"have missing cells in {preview(cols)}. Select models every instance met (fm.select([...]); --models "
+            "on the command line) or keep only the complete instances, e.g. "
+            "es.FailureMatrix(fm.failures[(fm.failures >= 0).all(axis=1)], models=fm.models, columns=fm.columns)."
+        )
 
 
 def resolve_counts(table: ProfileTable, counts) -> np.ndarray:

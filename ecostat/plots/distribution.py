@@ -144,7 +144,7 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
         Log-log axes, so that the small shares (systemic failures, near 0 on
         linear axes) are spread out. Shares of exactly 0 cannot be shown on a
         log axis: they are drawn at a third of the smallest positive share,
-        on a dotted line marked "0".
+        on a dotted line marked "share 0".
 
     Returns
     -------
@@ -175,7 +175,8 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
     if log:
         both = np.concatenate([obs.ravel(), ind.ravel()])
         positive = both[both > 0]
-        clipped = bool((both <= 0).any())
+        zero_obs, zero_ind = bool((obs <= 0).any()), bool((ind <= 0).any())
+        clipped = zero_obs or zero_ind
         floor = (positive.min() if positive.size else 1e-3) / (3.0 if clipped else 1.0)
         obs, ind = np.maximum(obs, floor), np.maximum(ind, floor)
     for t in range(k + 1):
@@ -188,11 +189,15 @@ def plot_observed_vs_baseline(datasets: Mapping[str, object], *, ax=None, annota
         ax.set_xlim(lo, hi * 1.5)
         ax.set_ylim(lo, hi * 1.5)
         ax.plot([lo, hi * 1.5], [lo, hi * 1.5], color="grey", linestyle="--", linewidth=1, zorder=1)
-        if clipped:
+        note = dict(fontsize=7, color="grey", textcoords="offset points")
+        if zero_obs:
             ax.axhline(floor, color="grey", linestyle=":", linewidth=0.7, zorder=1)
+            ax.annotate("observed share 0", (1, floor), xycoords=("axes fraction", "data"), xytext=(-3, 2),
+                        ha="right", va="bottom", **note)
+        if zero_ind:
             ax.axvline(floor, color="grey", linestyle=":", linewidth=0.7, zorder=1)
-            ax.annotate("0", (0, floor), xycoords=("axes fraction", "data"), xytext=(-3, 0),
-                        textcoords="offset points", ha="right", va="center", fontsize=7, color="grey")
+            ax.annotate("baseline share 0", (floor, 0.5), xycoords=("data", "axes fraction"), xytext=(2, 0),
+                        rotation=90, ha="left", va="center", **note)
     else:
         ax.plot([0, hi * 1.05], [0, hi * 1.05], color="grey", linestyle="--", linewidth=1, zorder=1)
     ax.set_xlabel("baseline share (independence)")
