@@ -222,7 +222,8 @@ def read_wide(data, *, label: str = "label", id: str | None = "instance_id", mod
         cols = [c for c, k in zip(cols, keep) if k]
         meta = parse_columns(cols, version_pattern)
     if id is not None:
-        df = merge_duplicate_rows(df[[id, label, *cols] + ([group] if group else []) + covariates], id, "instance")
+        keep = list(dict.fromkeys([id, label, *cols] + ([group] if group else []) + covariates))  # a column may play two roles
+        df = merge_duplicate_rows(df[keep], id, "instance")
         ids = df[id].to_numpy()
     else:
         ids = np.arange(len(df))
@@ -297,7 +298,7 @@ def read_long(data, *, instance: str = "instance_id", model: str = "model", pred
     inst_cols = [c for c in [group, *covariates] if c]
     if not failure:
         inst_cols = [label, *inst_cols]
-    df = df[[instance, model, *value_cols, *[c for c in inst_cols if c not in value_cols]]]
+    df = df[list(dict.fromkeys([instance, model, *value_cols, *inst_cols]))]
     key = "__ecostat_key__"
     df = df.assign(**{key: list(zip(df[instance], df[model]))})
     df = merge_duplicate_rows(df, key, "(instance, model)",

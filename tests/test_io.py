@@ -166,3 +166,10 @@ def test_parquet_without_pyarrow_explains(tmp_path, predictions):
         path = tmp_path / "p.parquet"
         predictions.to_parquet(path)
         assert es.read_table(path).shape == predictions.shape
+
+
+def test_label_can_also_be_the_group(hapi):
+    fm = es.read_hapi(hapi_path("digit"), models=["google", "ibm", "microsoft"], group="label")
+    assert fm.group_name == "label" and len(fm.group.categories) == 10
+    d = es.describe(fm, n_boot=0)
+    assert len(d.by_group) == 10

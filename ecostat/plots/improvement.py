@@ -73,7 +73,10 @@ def plot_improvements(result, *, ax=None, kind: str = "gross"):
     ax.bar(x - width / 2, table[ref].to_numpy(dtype=float), width, label=ref_label, color="#9e9e9e")
     ax.bar(x + width / 2, table[obs].to_numpy(dtype=float), width, label=obs_label, color="#1f77b4")
     ax.set_xticks(x)
-    ax.set_xticklabels([profile_tick_label(p) for p in table["others_profile"]])
+    if len(table) <= 6:
+        ax.set_xticklabels([profile_tick_label(p) for p in table["others_profile"]])
+    else:  # many profiles (four or more other models): vertical labels so that they do not overlap
+        ax.set_xticklabels([profile_tick_label(p) for p in table["others_profile"]], rotation=90, fontsize=8)
     ax.set_xlabel("outcome profile of (" + ", ".join(result.others) + ")")
     ax.set_ylabel("share of instances")
     ax.set_title(f"{result.model}: {result.v1} → {result.v2} (accuracy {result.change:+.1%})")
@@ -137,18 +140,22 @@ def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str
     n_fail = pts["n_others_failing"].to_numpy(dtype=float)
     n_other = pts["others_profile"].map(len).to_numpy(dtype=float)
     frac = np.divide(n_fail, n_other, out=np.zeros_like(n_fail), where=n_other > 0)
-    ax = get_ax(ax)
+    ax = get_ax(ax, figsize=(5.0, 5.0))
     ax.scatter(x, y, c=frac, cmap=cmap, vmin=0, vmax=1, edgecolor="black", linewidth=0.4, zorder=3)
-    finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0, 1.0]])
-    lo, hi = min(0.0, finite.min()), max(1.0, finite.max())
+    finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0]])
+    # same range on both axes (the identity line at 45 degrees), fitted to the points rather than to [0, 1]
+    lo, hi = min(0.0, finite.min()), finite.max()
+    hi = min(1.0, hi * 1.1) if 0 < hi <= 1 else (hi + 0.05 * (hi - lo) if hi > lo else 1.0)
+    lo = lo - 0.05 * (hi - lo) if lo < 0 else 0.0
     ax.plot([lo, hi], [lo, hi], color="black", linestyle="--", linewidth=0.8, zorder=1)
     ax.set_xlim(lo, hi)
     ax.set_ylim(lo, hi)
+    ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel(f"share of {ref_label}")
     ax.set_ylabel(f"share of {obs_label}")
     cm = colormaps[cmap]
     pairs = sorted(set(zip(n_fail.astype(int).tolist(), n_other.astype(int).tolist())), key=lambda p: (-p[0] / max(p[1], 1), p))
     handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=cm(f / m if m else 0.0), markeredgecolor="black",
                       label=f"{f} of {m} others fail") for f, m in pairs]
-    ax.legend(handles=handles, frameon=False, fontsize="small")
+    ax.legend(handles=handles, frameon=False, fontsize="small", loc="upper left")
     return ax
