@@ -69,3 +69,13 @@ def small_fm():
     ])
     group = ["a", "a", "a", "a", "b", "b", "b", "b"]
     return es.FailureMatrix(F, models=["m1", "m2", "m3"], group=group)
+
+
+def random_fm(rng, n=300, k=4, missing=0.0):
+    """Random failure matrix with two correlated columns (and optional missing cells)."""
+    F = (rng.random((n, k)) < rng.uniform(0.2, 0.6, k)).astype(float)
+    F[:, 1] = np.where(rng.random(n) < 0.6, F[:, 0], F[:, 1])  # correlate two columns
+    if missing:
+        F[rng.random((n, k)) < missing] = np.nan
+        F = F[~np.isnan(F).all(axis=1)]
+    return es.FailureMatrix(F, models=[f"x{j}" for j in range(k)])

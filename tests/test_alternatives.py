@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import ecostat as es
+from conftest import random_fm
 from ecostat.alternatives import (
     alternative_metrics_frame,
     exp_exp,
@@ -25,15 +26,6 @@ from ecostat.alternatives import (
     pair_pmi,
     pairwise_metrics,
 )
-
-
-def random_fm(rng, n=300, k=4, missing=0.0):
-    F = (rng.random((n, k)) < rng.uniform(0.2, 0.6, k)).astype(float)
-    F[:, 1] = np.where(rng.random(n) < 0.6, F[:, 0], F[:, 1])
-    if missing:
-        F[rng.random((n, k)) < missing] = np.nan
-        F = F[~np.isnan(F).all(axis=1)]
-    return es.FailureMatrix(F, models=[f"x{j}" for j in range(k)])
 
 
 def check_pairs_against_numpy(fm):

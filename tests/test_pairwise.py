@@ -14,6 +14,7 @@ from statsmodels.stats.contingency_tables import Table2x2
 from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
 
 import ecostat as es
+from conftest import random_fm
 from ecostat.alternatives import alternative_metrics_frame
 from ecostat.pairwise import cohens_kappa, disagreement, double_fault, pair_tables, pairwise_agreement_frame, yules_q
 
@@ -24,15 +25,6 @@ def raw_table(F, a, b):
     x, y = F[m, a], F[m, b]
     return np.array([[np.sum((x == 1) & (y == 1)), np.sum((x == 1) & (y == 0))],
                      [np.sum((x == 0) & (y == 1)), np.sum((x == 0) & (y == 0))]])
-
-
-def random_fm(rng, n=300, k=4, missing=0.0):
-    F = (rng.random((n, k)) < rng.uniform(0.2, 0.6, k)).astype(float)
-    F[:, 1] = np.where(rng.random(n) < 0.6, F[:, 0], F[:, 1])  # correlate two columns
-    if missing:
-        F[rng.random((n, k)) < missing] = np.nan
-        F = F[~np.isnan(F).all(axis=1)]
-    return es.FailureMatrix(F, models=[f"x{j}" for j in range(k)])
 
 
 def check_against_raw(fm):
