@@ -173,3 +173,14 @@ def test_empty_prediction_column():
     df = wide(m3_2020=[np.nan] * 4)
     with pytest.raises(es.DataError, match="prediction column 'm3_2020' is empty"):
         es.read_wide(df)
+
+
+def test_command_ids_without_label_prefix_conflict():
+    # shared/data/hapi/README.md: COMMAND repeats file names across words; stripping the
+    # '<label>/' prefix of instance_id yields conflicting duplicates, which must be an error.
+    from conftest import hapi_path
+
+    df = pd.read_csv(hapi_path("command"))
+    df["instance_id"] = df["instance_id"].str.split("/", n=1).str[1]
+    with pytest.raises(es.DataError, match=r"instance id\(s\) repeat with conflicting values"):
+        es.read_wide(df, models=["google_2020", "ibm_2020", "microsoft_2020"])
