@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, EcostatWarning, preview
+from .errors import DataError, EcostatWarning, plain, preview
 
 if TYPE_CHECKING:  # pragma: no cover
     from .profiles import ProfileTable
@@ -290,7 +290,13 @@ class FailureMatrix:
         if missing_cols:
             raise DataError(f"column(s) {preview(missing_cols)} not found; available: {preview(list(data.columns), 20)}.")
         keyed = data[cols].copy()
-        keyed[on] = keyed[on].astype(self.instance_ids.dtype) if self.instance_ids.dtype != object else keyed[on]
+        if self.instance_ids.dtype != object:
+            try:
+                keyed[on] = keyed[on].astype(self.instance_ids.dtype)
+            except (TypeError, ValueError):
+                raise DataError(f"id column {on!r} holds values like {plain(keyed[on].iloc[0])!r} that cannot match the "
+                                f"instance ids (dtype {self.instance_ids.dtype}, e.g. {plain(self.instance_ids[0])!r}); "
+                                "convert one to the other first.") from None
         if keyed[on].duplicated().any():
             raise DataError(f"id column {on!r} has duplicates {preview(keyed.loc[keyed[on].duplicated(), on].unique())}; give one row per instance.")
         keyed = keyed.set_index(on)

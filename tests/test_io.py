@@ -173,3 +173,9 @@ def test_label_can_also_be_the_group(hapi):
     assert fm.group_name == "label" and len(fm.group.categories) == 10
     d = es.describe(fm, n_boot=0)
     assert len(d.by_group) == 10
+
+
+def test_attach_with_incompatible_ids():
+    fm = es.FailureMatrix([[1, 0], [0, 1]])
+    with pytest.raises(es.DataError, match="cannot match the instance ids"):
+        fm.attach(pd.DataFrame({"id": ["a", "b"], "g": ["x", "y"]}), on="id", group="g")
