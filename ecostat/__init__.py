@@ -48,6 +48,7 @@ from .plots import (
 from .poibin import poisson_binomial_pmf
 from .profiles import ProfileTable
 from .simulate import simulate
+from .spec import Spec, load_spec
 from .summary import Summary
 
 __version__ = "0.1.0"
@@ -72,6 +73,8 @@ __all__ = [
     "goodness_of_fit",
     # uncertainty and reporting
     "bootstrap", "bootstrap_frame", "resample_counts", "BootstrapResult", "describe", "Description", "Summary",
+    # named analyses
+    "Spec", "load_spec",
     # plots
     "plot_failure_distribution", "plot_observed_vs_baseline", "plot_hard_easy_grid", "plot_group_excess",
     "plot_improvements", "plot_improvement_scatter",

@@ -15,8 +15,6 @@ import time
 import warnings
 from collections.abc import Sequence
 
-import numpy as np
-
 from .errors import EcostatError
 
 __all__ = ["main", "build_parser"]
@@ -53,10 +51,24 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model-col", default="model", help="long layout: decision-maker column (default: model)")
     p.add_argument("--prediction-col", default="prediction", help="long layout: prediction column (default: prediction)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    p.add_argument("--spec", metavar="FILE", help="named analysis (models/*.toml) whose settings become the defaults")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``ecostat`` command."""
+#: spec keys -> command-line destinations
+_SPEC_TO_ARGS = {"n_boot": "bootstrap", "n_sim": "gof", "label": "label", "id": "id", "models": "models",
+                 "years": "years", "group": "group", "seed": "seed", "ci": "ci", "bootstrap_by": "bootstrap_by",
+                 "hard_easy": "hard_easy", "rule": "rule"}
+
+
+def _spec_defaults(spec) -> dict:
+    out = {}
+    for key, value in {**spec.data, **spec.options}.items():
+        out[_SPEC_TO_ARGS[key]] = ",".join(map(str, value)) if isinstance(value, list) else value
+    return out
+
+
+def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
+    """The argument parser of the ``ecostat`` command (``spec_defaults`` replace the built-in defaults)."""
     parser = argparse.ArgumentParser(prog="ecostat", description="Ecosystem-level analysis of ML decision-makers: "
                                      "do they fail the same people?")
     from . import __version__
@@ -86,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--bootstrap", type=_count, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
     m.add_argument("--out", help="folder to write the figures into (PNG)")
     m.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    if spec_defaults:
+        for sub_parser in (d, b):
+            known = {a.dest for a in sub_parser._actions}
+            sub_parser.set_defaults(**{k: v for k, v in spec_defaults.items() if k in known})
     return parser
 
 
@@ -121,43 +137,15 @@ def cmd_describe(args) -> int:
     return 0
 
 
-def baseline_report(fm, *, rule: str = "strict", n_sim: int = 999, seed: int = 0) -> dict:
-    """Everything ``ecostat baseline`` reports, as a JSON-ready dict."""
-    from .baselines import fit_hard_easy, hard_easy_distribution, hard_easy_grid
-    from .gof import goodness_of_fit
-    from .metrics import failure_count_distribution, failure_rates, independence_distribution
-
-    fm = fm.ordered()
-    grid = hard_easy_grid(fm, rule=rule)
-    fit = fit_hard_easy(fm)
-    f = failure_rates(fm)
-    out = {
-        "n_instances": fm.n_instances, "n_models": fm.n_models,
-        "models": [{"name": n, "failure_rate": float(r)} for n, r in zip(fm.models, f)],
-        "hard_easy": {**grid.to_dict(), "rule": rule},
-        "hard_easy_fit": fit.to_dict(),
-        "failure_count_distribution": {
-            "observed": failure_count_distribution(fm).tolist(),
-            "independence": independence_distribution(fm).tolist(),
-            "hard_easy": hard_easy_distribution(f, grid.alpha, grid.delta, rule=rule).tolist(),
-        },
-        "grid": [{"alpha": r.alpha, "delta": r.delta, "l1": None if np.isnan(r.l1) else float(r.l1)}
-                 for r in grid.to_frame().itertuples()],
-    }
-    if n_sim:
-        _progress(f"goodness of fit: {n_sim} parametric-bootstrap replicates per baseline")
-        out["goodness_of_fit"] = {b: goodness_of_fit(fm, b, n_sim=n_sim, seed=seed).to_dict() for b in ("independence", "hard_easy")}
-    return out
-
-
 def cmd_baseline(args) -> int:
+    from .baseline_analysis import baseline_analysis
     from .errors import EcostatWarning
 
     fm = _read(args)
     with warnings.catch_warnings():
         if args.rule == "paper":
             warnings.simplefilter("always", EcostatWarning)
-        rep = baseline_report(fm, rule=args.rule, n_sim=args.gof, seed=args.seed)
+        rep = baseline_analysis(fm, rule=args.rule, n_sim=args.gof, seed=args.seed, progress=_progress)
     if args.json:
         _emit(rep)
         return 0
@@ -191,6 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.showwarning = _show_warning  # warnings read as messages, not as source lines
     handler = {"describe": cmd_describe, "baseline": cmd_baseline, "demo": cmd_demo}[args.command]
     try:
+        if getattr(args, "spec", None):
+            from .spec import load_spec
+
+            spec = load_spec(args.spec)
+            if spec.kind != args.command:
+                raise EcostatError(f"spec {spec.name!r} is a {spec.kind!r} analysis; run it with `ecostat {spec.kind}`.")
+            args = build_parser(_spec_defaults(spec)).parse_args(argv)  # explicit options still win
+            _progress(f"spec {spec.name}: {spec.description}")
         return handler(args)
     except EcostatError as exc:
         print(f"ecostat: error: {exc}", file=sys.stderr)
