@@ -130,9 +130,10 @@ class Description:
                         self.stratified[["stratum", "failures", "observed", "baseline", "difference",
                                          "difference_lo", "difference_hi", "ratio"]])]
         if self.pairwise is not None:
-            tables.append(("Pairwise failure agreement (Bommasani App. A.4)", _estimates_only(self.pairwise)))
+            tables.append(("Pairwise failure agreement (Bommasani App. A.4; intervals in .pairwise and the JSON)",
+                           _estimates_only(self.pairwise)))
         if self.leader is not None:
-            tables.append(("Leader following: P(all others fail | model fails) (Toups App. B.2)", _estimates_only(self.leader)))
+            tables.append(("Leader following (Toups App. B.2; intervals in .leader and the JSON)", _estimates_only(self.leader)))
         if self.hard_easy is not None:
             he = self.hard_easy
             tables.append(("Hard/easy baseline, paper grid (Toups App. A.3)",
