@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import EcostatError, EcostatWarning
+from .metrics import _scalar
 from .profiles import ProfileTable, as_table
 
 __all__ = ["resample_counts", "bootstrap", "bootstrap_many", "bootstrap_frame", "BootstrapResult", "percentile_interval"]
@@ -194,7 +195,7 @@ def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, se
         n_undefined = int(np.isnan(reps[:, defined]).any(axis=1).sum()) if defined.any() else 0
         lo, hi = percentile_interval(reps, ci)
         lo, hi = np.where(defined, lo, np.nan), np.where(defined, hi, np.nan)
-        out[name] = BootstrapResult(estimates[name], reps, _squeeze(lo), _squeeze(hi), ci, n_undefined)
+        out[name] = BootstrapResult(estimates[name], reps, _scalar(lo), _scalar(hi), ci, n_undefined)
     return out
 
 
@@ -264,8 +265,3 @@ def _rng(seed) -> np.random.Generator:
     if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
         raise EcostatError(f"seed must be a non-negative integer (or a numpy Generator); got {seed!r}.")
     return np.random.default_rng(seed)
-
-
-def _squeeze(x):
-    x = np.asarray(x)
-    return float(x) if x.ndim == 0 else x

@@ -166,9 +166,8 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
 
 
 #: pairwise measures reported by describe, by name (Bommasani App. A.4 and agreement measures)
-PAIRWISE = {"kappa": P.cohens_kappa, "double_fault": P.double_fault, "yules_q": P.yules_q,
-            "covariance": A.pair_covariance, "pearson": A.pair_pearson, "pmi": A.pair_pmi, "h_pair": A.pair_homogenization}
-assert tuple(PAIRWISE) == PAIRWISE_NAMES
+PAIRWISE = dict(zip(PAIRWISE_NAMES, (P.cohens_kappa, P.double_fault, P.yules_q, A.pair_covariance, A.pair_pearson,
+                                     A.pair_pmi, A.pair_homogenization)))
 
 
 def _upper(fn, iu):
