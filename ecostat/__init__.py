@@ -44,10 +44,11 @@ from .plots import (
     plot_improvement_scatter,
     plot_improvements,
     plot_observed_vs_baseline,
+    plot_ppc,
 )
 from .poibin import poisson_binomial_pmf
 from .profiles import ProfileTable
-from .simulate import simulate
+from .simulate import simulate, simulate_parameters
 from .spec import Spec, load_spec
 from .summary import Summary
 
@@ -56,7 +57,7 @@ __version__ = "0.1.0"
 __all__ = [
     # data
     "FailureMatrix", "ProfileTable", "read_wide", "read_long", "read_hapi", "read_table", "from_predictions",
-    "parse_columns", "simulate",
+    "parse_columns", "simulate", "simulate_parameters",
     # core metrics (Toups 2023 §2-3; Bommasani 2022 §3)
     "failure_rates", "failure_count_distribution", "independence_distribution", "systemic_failure_rate",
     "expected_systemic_failure_rate", "homogenization", "systemic_excess", "poisson_binomial_pmf",
@@ -73,11 +74,28 @@ __all__ = [
     "goodness_of_fit",
     # uncertainty and reporting
     "bootstrap", "bootstrap_frame", "resample_counts", "BootstrapResult", "describe", "Description", "Summary",
+    # Bayesian families (imported on first use: PyMC loads in seconds)
+    "fit", "FitResult", "load_fit", "compare", "FAMILIES",
     # named analyses
     "Spec", "load_spec",
     # plots
     "plot_failure_distribution", "plot_observed_vs_baseline", "plot_hard_easy_grid", "plot_group_excess",
-    "plot_improvements", "plot_improvement_scatter",
+    "plot_improvements", "plot_improvement_scatter", "plot_ppc",
     # errors
     "EcostatError", "DataError", "UndefinedMetricError", "EcostatWarning",
 ]
+
+
+_LAZY = {"fit": ("fitting", "fit"), "FitResult": ("results", "FitResult"), "load_fit": ("results", "load_fit"),
+         "compare": ("comparison", "compare"), "FAMILIES": ("families", "FAMILIES")}
+
+
+def __getattr__(name: str):
+    """Import the PyMC-based parts (fit, FitResult, ...) on first use."""
+    if name in _LAZY:
+        import importlib
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ecostat' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The ``ecostat`` command: ``describe``, ``baseline`` and ``demo``.
+"""The ``ecostat`` command: ``describe``, ``baseline``, ``demo``, ``fit`` and ``compare``.
 
 A thin layer over the library: parse options, read the data, call the
 analysis, print a summary (or exactly one JSON object with ``--json``).
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 import warnings
@@ -29,6 +30,14 @@ def _count(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
     return value
+
+
+def _float(text: str) -> float:
+    """argparse type: a number."""
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -97,7 +106,31 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     m.add_argument("--seed", type=_count, default=0, help="seed (default 0)")
     m.add_argument("--bootstrap", type=_count, default=1000, metavar="N", help="bootstrap replicates (default 1000)")
     m.add_argument("--out", help="folder to write the figures into (PNG)")
+    m.add_argument("--family", default="rasch",
+                   help="Bayesian family fitted by group at the end (default rasch; 'none' skips the fit)")
+    m.add_argument("--draws", type=_count, default=1000, help="draws per chain of the Bayesian fit (default 1000)")
     m.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    f = sub.add_parser("fit", help="Bayesian latent-difficulty model (rasch, twopl, mvprobit, ...) with posterior checks")
+    _data_options(f)
+    f.add_argument("--family", required=True, metavar="F",
+                   help="independence, hard_easy, latent_class, rasch, twopl or mvprobit")
+    f.add_argument("--covariate", action="append", metavar="COL",
+                   help="numeric column shifting latent difficulty (rasch, twopl); repeat or comma-separate")
+    f.add_argument("--link", choices=["logit", "probit"], default="logit", help="link of rasch/twopl (default logit)")
+    f.add_argument("--classes", type=_count, default=2, metavar="C", help="classes of latent_class (default 2)")
+    f.add_argument("--model-by-group", action="store_true",
+                   help="partially pooled model-by-group effects (rasch, twopl; needs --group)")
+    f.add_argument("--draws", type=_count, default=1000, metavar="N", help="posterior draws per chain (default 1000)")
+    f.add_argument("--tune", type=_count, default=1000, metavar="N", help="tuning steps per chain (default 1000)")
+    f.add_argument("--chains", type=_count, default=2, metavar="C", help="chains (default 2)")
+    f.add_argument("--seed", type=_count, default=0, help="sampler seed (default 0)")
+    f.add_argument("--target-accept", type=_float, default=0.9, metavar="X",
+                   help="NUTS target acceptance rate in [0.5, 1) (default 0.9)")
+    f.add_argument("--out", metavar="FILE", help="save the fit (netCDF) for `ecostat compare` and es.load_fit")
+
+    c = sub.add_parser("compare", help="rank saved fits (ecostat fit --out) by PSIS-LOO, side by side")
+    c.add_argument("fits", metavar="FIT", nargs="+", help="fit files written by `ecostat fit --out`")
+    c.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     if spec_defaults:
         for sub_parser in (d, b):
             known = {a.dest for a in sub_parser._actions}
@@ -105,22 +138,56 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _covariates(args) -> list[str]:
+    """``--covariate`` values (repeatable, comma-separated), in order, without duplicates."""
+    names = [c.strip() for value in (getattr(args, "covariate", None) or []) for c in value.split(",")]
+    return list(dict.fromkeys(c for c in names if c))
+
+
 def _read(args):
     from .io import read_long, read_wide
 
     _progress(f"reading {args.data}")
+    covariates = _covariates(args)
     if args.layout == "long":
         fm = read_long(args.data, instance=args.id, model=args.model_col, prediction=args.prediction_col,
-                       label=args.label, group=args.group)
+                       label=args.label, group=args.group, covariates=covariates)
         if args.models:
             fm = fm.select([s.strip() for s in args.models.split(",") if s.strip()])
-        return fm
-    years = [y.strip() for y in args.years.split(",")] if args.years else None
-    return read_wide(args.data, label=args.label, id=args.id, models=args.models, group=args.group, years=years)
+    else:
+        years = [y.strip() for y in args.years.split(",")] if args.years else None
+        fm = read_wide(args.data, label=args.label, id=args.id, models=args.models, group=args.group,
+                       covariates=covariates, years=years)
+    _check_numeric_covariates(fm, covariates)
+    return fm
+
+
+def _check_numeric_covariates(fm, names) -> None:
+    import pandas as pd
+
+    for name in names:
+        col = fm.covariates[name]
+        if not (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)):
+            example = col.iloc[0] if len(col) else None
+            raise EcostatError(f"covariate column {name!r} is not numeric (e.g. {example!r}); encode it as numbers, "
+                               f"or pass it as --group {name} to compare its levels.")
+
+
+def _jsonable(obj):
+    """A JSON-ready copy of ``obj``: NaN/inf -> None, numpy scalars and arrays -> Python values."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, str):  # numpy scalar or array
+        return _jsonable(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def _emit(obj: dict) -> None:
-    print(json.dumps(obj, indent=2, allow_nan=False))
+    print(json.dumps(_jsonable(obj), indent=2, allow_nan=False))
 
 
 def cmd_describe(args) -> int:
@@ -164,8 +231,13 @@ def cmd_baseline(args) -> int:
 
 def cmd_demo(args) -> int:
     from .demo import run_demo
+    from .errors import EcostatWarning
 
-    report = run_demo(n=args.n, seed=args.seed, n_boot=args.bootstrap, out=args.out, progress=_progress)
+    family = None if args.family == "none" else args.family
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", EcostatWarning)  # a convergence warning of the fit reaches stderr
+        report = run_demo(n=args.n, seed=args.seed, n_boot=args.bootstrap, out=args.out, progress=_progress,
+                          family=family, draws=args.draws)
     if args.json:
         _emit(report["json"])
     else:
@@ -173,11 +245,96 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_fit(args) -> int:
+    from .errors import EcostatWarning
+    from .families import get_family
+
+    get_family(args.family)  # an unknown family fails before the data are read
+    fm = _read(args)
+    covariates = _covariates(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", EcostatWarning)  # convergence and LOO warnings always reach stderr
+        from .fitting import fit
+
+        what = f"{fm.n_instances} instances x {fm.n_models} decision-makers"
+        if fm.group is not None:
+            what += f", group {fm.group_name!r} ({len(fm.group.categories)} levels)"
+        if covariates:
+            what += f", covariates {', '.join(covariates)}"
+        _progress(f"{what}; building the {args.family} model")
+        _progress(f"sampling {args.chains} chains x ({args.tune} tuning + {args.draws} draws), seed {args.seed}")
+        # --group asks for the group to be modelled: a family without group structure says so instead of pooling
+        res = fit(fm, args.family, group=True if args.group else None, covariates=covariates or None,
+                  link=args.link, n_classes=args.classes, model_by_group=args.model_by_group, draws=args.draws,
+                  tune=args.tune, chains=args.chains, seed=args.seed, target_accept=args.target_accept)
+        if args.out:
+            path = res.save(args.out)
+            _progress(f"saved the fit to {path}")
+        _progress("computing posterior quantities, predictive checks and PSIS-LOO")
+        if args.json:
+            _emit(res.to_dict())
+        else:
+            print(res.summary().as_text())
+    return 0
+
+
+def _fit_names(paths, fits) -> list[str]:
+    """File stems; where they repeat, the families (if those are distinct), else the paths as given."""
+    from pathlib import Path
+
+    stems = [Path(p).stem for p in paths]
+    if len(set(stems)) == len(stems):
+        return stems
+    families = [f.family for f in fits]
+    if len(set(families)) == len(families):
+        return families
+    return [str(p) for p in paths]
+
+
+def cmd_compare(args) -> int:
+    from .errors import EcostatWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", EcostatWarning)
+        from .comparison import compare
+        from .loo import compare as loo_compare
+        from .results import FitResult
+
+        fits = []
+        for path in args.fits:
+            _progress(f"loading {path}")
+            fits.append(FitResult.load(path))
+        same_data: dict[str, list] = {}
+        for path, res in zip(args.fits, fits):
+            same_data.setdefault(res.digest, []).append((path, res))
+        if len(same_data) > 1:
+            parts = [f"{', '.join(p for p, _ in pairs)} ({pairs[0][1].design.n_instances} instances, "
+                     f"digest {digest[:12]})" for digest, pairs in same_data.items()]
+            raise EcostatError("the fits were made on different data and cannot be compared by LOO: "
+                               + "; ".join(parts) + ". Fit every family to the same data (same file, models, "
+                               "--group and --covariate).")
+        names = _fit_names(args.fits, fits)
+        if len(set(names)) < len(names):
+            raise EcostatError(f"the same fit file is named twice ({', '.join(args.fits)}); name each file once.")
+        by_name = dict(zip(names, fits))
+        _progress(f"comparing {len(fits)} fits by PSIS-LOO")
+        if args.json:
+            table = loo_compare({n: f.loo() for n, f in by_name.items()})
+            models = [{"name": n, "family": by_name[n].family, "elpd": float(r["elpd_loo"]), "se": float(r["se"]),
+                       "p_loo": float(r["p_loo"]), "elpd_diff": float(r["elpd_diff"]), "dse": float(r["dse"]),
+                       "weight": float(r["weight"]), "rank": int(r["rank"])} for n, r in table.iterrows()]
+            _emit({"models": models})
+        else:
+            print(compare(by_name).as_text())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ecostat`` command."""
     args = build_parser().parse_args(argv)
     warnings.showwarning = _show_warning  # warnings read as messages, not as source lines
-    handler = {"describe": cmd_describe, "baseline": cmd_baseline, "demo": cmd_demo}[args.command]
+    handler = {"describe": cmd_describe, "baseline": cmd_baseline, "demo": cmd_demo, "fit": cmd_fit,
+               "compare": cmd_compare}[args.command]
     try:
         if getattr(args, "spec", None):
             from .spec import load_spec

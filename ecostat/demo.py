@@ -48,13 +48,19 @@ def demo_ecosystem(n: int = 20000, seed: int = 0):
 
 
 def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None = None,
-             progress: Callable[[str], None] = lambda msg: None) -> dict:
+             progress: Callable[[str], None] = lambda msg: None, family: str | None = "rasch",
+             draws: int = 1000) -> dict:
     """Run the demo and return ``{"text": str, "json": dict, "figures": [paths]}``.
+
+    With ``family`` (default ``rasch``) it ends with a Bayesian fit of that family
+    with group-specific difficulty (2 chains x ``draws``), its ecosystem
+    quantities against independence, group disparity and posterior predictive
+    check; ``family=None`` skips it.
 
     Examples
     --------
     >>> from ecostat.demo import run_demo
-    >>> report = run_demo(n=2000, n_boot=50)
+    >>> report = run_demo(n=2000, n_boot=50, family=None)
     >>> report["json"]["n_models"], "homogenization" in report["text"]
     (3, True)
     """
@@ -82,7 +88,10 @@ def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None 
     summary.tables.append(("Share of improvements on people the other models both fail (Toups §4)",
                            systemic_rows[["model", "potential", "observed", "net"]]))
     figures = _figures(first, full, desc, strat, out, progress) if out else []
+    bayes = _bayesian(first, family, draws, seed, summary, progress) if family else None
     payload = desc.to_dict()
+    if bayes is not None:
+        payload["fit"] = bayes.to_dict()
     payload.update({
         "hard_easy_fit": fit.to_dict(),
         "goodness_of_fit": {b: g.to_dict() for b, g in gof.items()},
@@ -90,6 +99,21 @@ def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None 
         "figures": figures,
     })
     return {"text": summary.as_text(), "json": _jsonable(payload), "figures": figures, "summary": summary}
+
+
+def _bayesian(first, family, draws, seed, summary, progress):
+    """Fit ``family`` by group and add its tables to the demo summary."""
+    from .fitting import fit
+
+    progress(f"Bayesian {family} fit by group (2 chains x {draws} draws; the first run compiles for a minute)")
+    res = fit(first, family, draws=draws, tune=draws, chains=2, seed=seed)
+    fs = res.summary()
+    for name, table in fs.tables:
+        summary.tables.append((f"Bayesian {family}: {name}", table))
+    ppc = res.ppc(seed=seed).to_frame()
+    summary.tables.append((f"Bayesian {family}: posterior predictive checks (mid-p values)", ppc))
+    summary.notes.extend(fs.notes)
+    return res
 
 
 def _figures(first, full, desc, strat, out, progress) -> list[str]:

@@ -94,14 +94,21 @@ def test_installed_command_prints_one_json_object():
 
 
 def test_demo_json(capsys):
-    d = run_json(capsys, "demo", "--n", "3000", "--bootstrap", "100", "--json")
+    d = run_json(capsys, "demo", "--n", "3000", "--bootstrap", "100", "--family", "none", "--json")
     assert d["n_models"] == 3 and d["homogenization"]["estimate"] > 1
     assert d["goodness_of_fit"]["independence"]["p_value"] < 0.05
     assert {t["kind"] for t in d["transitions"]} <= {"improvement", "decline", "unchanged"}
 
 
 def test_demo_figures(tmp_path, capsys):
-    assert main(["demo", "--n", "2000", "--bootstrap", "50", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--n", "2000", "--bootstrap", "50", "--family", "none", "--out", str(tmp_path)]) == 0
     assert "ecostat demo" in capsys.readouterr().out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["failure_distribution.png", "group_excess.png",
                                                           "hard_easy_grid.png", "improvement.png"]
+
+
+def test_demo_ends_with_a_bayesian_fit(capsys):
+    d = run_json(capsys, "demo", "--n", "3000", "--bootstrap", "50", "--draws", "300", "--json")
+    fit = d["fit"]
+    assert fit["family"] == "rasch" and [g["group"] for g in fit["disparity"]] == ["light", "medium", "dark"]
+    assert fit["posterior"]["homogenization"]["mean"] > 1

@@ -8,6 +8,7 @@ from .baselines import plot_hard_easy_grid
 from .distribution import plot_failure_distribution, plot_observed_vs_baseline
 from .groups import plot_group_excess
 from .improvement import plot_improvement_scatter, plot_improvements
+from .ppc import plot_ppc
 
 __all__ = [
     "plot_failure_distribution",
@@ -16,4 +17,5 @@ __all__ = [
     "plot_group_excess",
     "plot_improvements",
     "plot_improvement_scatter",
+    "plot_ppc",
 ]

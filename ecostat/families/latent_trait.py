@@ -1,0 +1,157 @@
+"""Latent-trait families: ``rasch`` and ``twopl`` (DESIGN §5).
+
+``P(F_ij = 1) = link^{-1}(a_j theta_i + b_j + gamma_{g(i) j})`` with latent
+difficulty ``theta_i ~ Normal(mu_g + x_i' beta, sigma_g)``. ``rasch`` has
+``a_j = 1``; ``twopl`` estimates loadings ``a_j > 0`` (models differ in how much
+they share difficulty) and fixes the difficulty scale of an average group to 1.
+
+theta is integrated out per stratum on a fixed grid: ``theta_q = mu + x'beta +
+sigma x_q`` with x_q equally spaced on [-9, 9] and weights proportional to the
+standard normal density (the trapezoid rule, which converges geometrically for
+these analytic integrands). With the default 128 nodes every profile
+probability of a 3-model logit rasch agrees with adaptive quadrature to a
+relative 1e-15 at sigma = 3, 6e-11 at sigma = 5 and 2e-6 at sigma = 8; 48
+Gauss-Hermite nodes were off by 1.4% at sigma = 5, which N = 287k instances
+turn into a visible bias.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from .base import FitOptions, MixtureFamily
+from .design import Design
+
+__all__ = ["Rasch", "TwoPL", "normal_grid"]
+
+#: half-width of the grid in standard deviations (normal tail mass beyond it: 2e-19)
+GRID_HALF_WIDTH = 9.0
+
+
+def normal_grid(q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and log-weights of the trapezoid rule against the standard normal density.
+
+    Examples
+    --------
+    >>> x, lw = normal_grid(128)
+    >>> round(float(np.sum(np.exp(lw) * x ** 2)), 10)
+    1.0
+    """
+    x = np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, q)
+    logw = -0.5 * x ** 2
+    return x, logw - np.logaddexp.reduce(logw)
+
+
+class _LatentTrait(MixtureFamily):
+    loadings = False
+    supports = frozenset({"group", "covariates", "model_by_group", "link"})
+    links = ("logit", "probit")
+
+    def parameters(self, design: Design, options: FitOptions) -> list[str]:
+        names = ["b"] + (["a"] if self.loadings else [])
+        if design.n_groups > 1:
+            names += ["mu_group", "sigma_group"]
+        elif not self.loadings:
+            names += ["sigma"]
+        if design.covariate_names:
+            names += ["beta"]
+        if options.model_by_group:
+            names += ["gamma", "tau_gamma"]
+        return names
+
+    def graph_parameters(self, design: Design, options: FitOptions) -> dict:
+        probit = options.link == "probit"
+        scale = 1.0 if probit else 1.7  # logit units are about 1.7 probit units
+        p = {"b": pm.Normal("b", 0.0, 1.5 * scale, dims="model")}
+        if self.loadings:
+            p["a"] = pm.LogNormal("a", 0.0, 0.5, dims="model")
+        if design.n_groups > 1:
+            p["mu_group"] = pm.ZeroSumNormal("mu_group", sigma=1.0 * scale, dims="group")
+            if self.loadings:
+                p["sigma_group"] = pm.Deterministic(
+                    "sigma_group", pt.exp(pm.ZeroSumNormal("log_sigma_group", sigma=0.5, dims="group")), dims="group")
+            else:
+                p["sigma_group"] = pm.HalfNormal("sigma_group", 1.5 * scale, dims="group")
+        else:
+            p["mu_group"] = pt.zeros(1)
+            p["sigma_group"] = (pt.ones(1) if self.loadings
+                                else pt.shape_padleft(pm.HalfNormal("sigma", 1.5 * scale)))
+        if design.covariate_names:
+            p["beta"] = pm.Normal("beta", 0.0, 1.0 * scale, dims="covariate")
+        if options.model_by_group:
+            tau = pm.HalfNormal("tau_gamma", 0.5 * scale)
+            # centred: the data inform gamma well (non-centred mixed poorly: ESS 100-220, divergences)
+            p["gamma"] = pm.ZeroSumNormal("gamma", sigma=tau, dims=("group", "model"), n_zerosum_axes=2)
+        return p
+
+    def _draw_params(self, draws: dict, design: Design) -> dict:
+        """Posterior draws in the shapes of :meth:`graph_parameters`."""
+        S = len(draws["b"])
+        p = dict(draws)
+        if design.n_groups == 1:
+            p["mu_group"] = np.zeros((S, 1))
+            p["sigma_group"] = np.ones((S, 1)) if self.loadings else draws["sigma"][:, None]
+        return p
+
+    def components(self, params: dict, design: Design, options: FitOptions, xp):
+        nodes, log_wq = normal_grid(options.quadrature)
+        sg = design.strata_group
+        loc = xp.take(params["mu_group"], sg, axis=-1)  # (..., U)
+        if design.covariate_names:
+            loc = loc + xp.sum(xp.expand_dims(params["beta"], -2) * design.strata_x, axis=-1)
+        theta = loc[..., None] + xp.take(params["sigma_group"], sg, axis=-1)[..., None] * nodes  # (..., U, Q)
+        b = params["b"][..., None, None, :]
+        slope = params["a"][..., None, None, :] if self.loadings else 1.0
+        eta = slope * theta[..., None] + b  # (..., U, Q, k)
+        if options.model_by_group:
+            eta = eta + xp.take(params["gamma"], sg, axis=params["gamma"].ndim - 2)[..., :, None, :]
+        if options.link == "probit":
+            log_p1, log_p0 = xp.log_ndtr(eta), xp.log_ndtr(-eta)
+        else:
+            log_p1, log_p0 = xp.log_sigmoid(eta), xp.log_sigmoid(-eta)
+        log_w = log_wq + xp.zeros_like(theta)
+        return log_w, log_p1, log_p0, theta
+
+    def pattern_log_prob(self, draws, design, options):
+        return super().pattern_log_prob(self._draw_params(draws, design), design, options)
+
+    def row_log_lik(self, draws, design, options):
+        return super().row_log_lik(self._draw_params(draws, design), design, options)
+
+    def profile_latent(self, draws, design, options):
+        return super().profile_latent(self._draw_params(draws, design), design, options)
+
+    def group_scale(self, draws, design, options):
+        p = self._draw_params(draws, design)
+        return p["sigma_group"] * (np.exp(np.mean(np.log(p["a"]), axis=-1))[:, None] if self.loadings else 1.0)
+
+
+class Rasch(_LatentTrait):
+    name = "rasch"
+    summary = "shared latent difficulty theta_i with model effects b_j (1PL; logit or probit link)"
+    priors = {
+        "b": "Normal(0, 2.55) logit / Normal(0, 1.5) probit: model effect (link scale)",
+        "sigma": "HalfNormal(2.55) logit / HalfNormal(1.5) probit: sd of latent difficulty (no group)",
+        "mu_group": "ZeroSumNormal(1.7 logit / 1 probit): difficulty location by group",
+        "sigma_group": "HalfNormal(2.55) logit / HalfNormal(1.5) probit: difficulty scale by group",
+        "beta": "Normal(0, 1.7) logit / Normal(0, 1) probit: shift of difficulty per sd of each covariate",
+        "gamma": "ZeroSumNormal(tau_gamma) over (group, model): model-by-group effects, partially pooled",
+        "tau_gamma": "HalfNormal(0.85) logit / HalfNormal(0.5) probit",
+    }
+
+
+class TwoPL(_LatentTrait):
+    name = "twopl"
+    loadings = True
+    summary = "latent difficulty scaled by model-specific loadings a_j > 0 (2PL)"
+    priors = {
+        "b": "Normal(0, 2.55) logit / Normal(0, 1.5) probit: model effect (link scale)",
+        "a": "LogNormal(0, 0.5): loading of each model on difficulty (difficulty sd fixed to 1)",
+        "mu_group": "ZeroSumNormal(1.7 logit / 1 probit): difficulty location by group",
+        "sigma_group": "exp(ZeroSumNormal(0.5)): difficulty scale by group, geometric mean 1",
+        "beta": "Normal(0, 1.7) logit / Normal(0, 1) probit: shift of difficulty per sd of each covariate",
+        "gamma": "ZeroSumNormal(tau_gamma) over (group, model): model-by-group effects, partially pooled",
+        "tau_gamma": "HalfNormal(0.85) logit / HalfNormal(0.5) probit",
+    }
