@@ -124,8 +124,8 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     f.add_argument("--tune", type=_count, default=1000, metavar="N", help="tuning steps per chain (default 1000)")
     f.add_argument("--chains", type=_count, default=2, metavar="C", help="chains (default 2)")
     f.add_argument("--seed", type=_count, default=0, help="sampler seed (default 0)")
-    f.add_argument("--target-accept", type=_float, default=0.9, metavar="X",
-                   help="NUTS target acceptance rate in [0.5, 1) (default 0.9)")
+    f.add_argument("--target-accept", type=_float, default=0.95, metavar="X",
+                   help="NUTS target acceptance rate in [0.5, 1) (default 0.95)")
     f.add_argument("--out", metavar="FILE", help="save the fit (netCDF) for `ecostat compare` and es.load_fit")
 
     c = sub.add_parser("compare", help="rank saved fits (ecostat fit --out) by PSIS-LOO, side by side")

@@ -130,7 +130,7 @@ def compare(*fits, prob: float = 0.95) -> Summary:
     --------
     >>> import ecostat as es
     >>> fm = es.simulate(n=500, seed=0)
-    >>> fits = [es.fit(fm, f, draws=200, tune=200, seed=1) for f in ("independence", "rasch")]
+    >>> fits = [es.fit(fm, f, draws=300, tune=300, seed=3) for f in ("independence", "rasch")]
     >>> s = es.compare(*fits)
     >>> s.tables[0][1]["model"].tolist()            # best first
     ['rasch', 'independence']
