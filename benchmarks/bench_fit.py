@@ -18,11 +18,12 @@ There is no HAPI file with 287k instances in ``../shared/data/hapi`` (AFNET is n
 part of the 2020 slice), so the data are simulated from the rasch family with
 AFNET-like failure rates, as in ``bench_describe.py``.
 
-(b) uses 200 draws and 200 tuning steps for BOTH models (``--per-instance-draws``): at
-1,000 + 1,000 the per-instance model alone would take over an hour on 2 cores.
+(b) uses 200 draws and 200 tuning steps for BOTH models by default (``--b-draws``,
+``--b-tune``): at 1,000 + 1,000 the per-instance model alone takes about an hour on
+2 cores, and 200 + 200 is too short for it to converge (see BENCHMARKS.md).
 
 Run: ``.venv/bin/python benchmarks/bench_fit.py`` (about 20 minutes on 2 cores;
-``--quick`` skips the per-instance model and the other families).
+``--parts ab`` runs a subset, ``--quick`` leaves out the per-instance model).
 """
 
 from __future__ import annotations
@@ -93,7 +94,9 @@ def summary(idata):
     sigma = float(post["sigma"].mean())
     ess = az.ess(idata, var_names=["b", "sigma"])
     min_ess = min(float(ess["b"].min()), float(ess["sigma"]))
-    return b, sigma, min_ess, float(post.attrs.get("sampling_time", np.nan))
+    rhat = az.rhat(idata, var_names=["b", "sigma"])
+    max_rhat = max(float(rhat["b"].max()), float(rhat["sigma"]))
+    return b, sigma, min_ess, float(post.attrs.get("sampling_time", np.nan)), max_rhat
 
 
 def cpu_seconds() -> float:
@@ -111,9 +114,10 @@ def timed(fn):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="only (a) and the collapsed half of (b)")
-    ap.add_argument("--per-instance-draws", type=int, default=DRAWS_B,
-                    help=f"draws = tune of BOTH fits of (b) (default {DRAWS_B})")
+    ap.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run (default abc)")
+    ap.add_argument("--quick", action="store_true", help="(b) without the per-instance model")
+    ap.add_argument("--b-draws", type=int, default=DRAWS_B, help=f"draws of BOTH fits of (b) (default {DRAWS_B})")
+    ap.add_argument("--b-tune", type=int, default=DRAWS_B, help=f"tuning steps of BOTH fits of (b) (default {DRAWS_B})")
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes timed in (a); the best is reported")
     args = ap.parse_args()
     quiet()
@@ -125,7 +129,6 @@ def main() -> None:
     import ecostat as es
 
     fm = es.simulate(n=N, family="rasch", failure_rates=RATES, seed=0)
-    models = list(fm.models)
     kw = dict(draws=DRAWS, tune=TUNE, chains=CHAINS, seed=0)
     short = dict(kw, draws=10, tune=10)  # same graph, so it fills the compile cache
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -135,54 +138,66 @@ def main() -> None:
     print("times: wall s / CPU s (CPU = this process + its chain workers and subprocesses)")
     print(f"import ecostat + PyMC in this process : {t_import:7.2f} / {c_import:7.2f}")
 
-    # (a) -------------------------------------------------------------------------------------
+    if "a" in args.parts or "c" in args.parts:
+        t_fit, c_fit, res = part_a(es, fm, kw, short, args.repeat)
+    if "b" in args.parts:
+        part_b(es, pm, fm, args)
+    if "c" in args.parts:
+        part_c(es, fm, kw, short, t_fit, c_fit, res)
+
+
+def part_a(es, fm, kw, short, repeat):
+    models = list(fm.models)
     t_first, c_first, _ = timed(lambda: es.fit(fm, "rasch", **short))
     t_fit, c_fit, res = timed(lambda: es.fit(fm, "rasch", **kw))
-    b_a, s_a, ess_a, samp_a = summary(res.idata)
+    b_a, s_a, ess_a, samp_a, _ = summary(res.idata)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "afnet_like.npy")
         np.save(path, fm.failures)
         code = CHILD.format(path=path, models=models, draws=DRAWS, tune=TUNE, chains=CHAINS)
         runs = [timed(lambda: subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                             text=True)) for _ in range(args.repeat)]
+                                             text=True)) for _ in range(repeat)]
     best = min(runs, key=lambda r: r[0])
     print("(a) rasch, 287k x 3, collapsed")
     print(f"  warm-up fit (10 + 10 draws)                    : {t_first:7.2f} / {c_first:7.2f}")
     print(f"  es.fit in this process, warm cache             : {t_fit:7.2f} / {c_fit:7.2f}   "
           f"(sampling loop {samp_a:.2f} s wall)")
-    print(f"  fresh process end to end, best of {args.repeat}           : {best[0]:7.2f} / {best[1]:7.2f}   "
+    print(f"  fresh process end to end, best of {repeat}           : {best[0]:7.2f} / {best[1]:7.2f}   "
           f"(target < 15 s wall; all walls: {', '.join(f'{r[0]:.1f}' for r in runs)})")
     true_b = np.log(np.array(RATES) / (1 - np.array(RATES)))
     print(f"  posterior means: b = {np.round(b_a, 3).tolist()} (true {np.round(true_b, 3).tolist()}), "
           f"sigma = {s_a:.3f} (true 1.5); min bulk ESS {ess_a:.0f}")
+    return t_fit, c_fit, res
 
-    # (b) -------------------------------------------------------------------------------------
+
+def part_b(es, pm, fm, args):
+    models = list(fm.models)
     idx = np.sort(np.random.default_rng(0).choice(N, N_SUB, replace=False))
     F = fm.failures[idx].astype(np.int64)
     sub = es.FailureMatrix(F, models=models)
-    d = args.per_instance_draws
-    kw_b = dict(draws=d, tune=d, chains=CHAINS, seed=0)
+    d, tn = args.b_draws, args.b_tune
+    kw_b = dict(draws=d, tune=tn, chains=CHAINS, seed=0)
     es.fit(sub, "rasch", **dict(kw_b, draws=10, tune=10))
     t_col, c_col, res_col = timed(lambda: es.fit(sub, "rasch", **kw_b))
     rows = [("collapsed (es.fit)", t_col, c_col, *summary(res_col.idata))]
     if not args.quick:
         def per_instance():
             with per_instance_model(F):
-                return pm.sample(draws=d, tune=d, chains=CHAINS, cores=CHAINS, random_seed=0, target_accept=0.9,
+                return pm.sample(draws=d, tune=tn, chains=CHAINS, cores=CHAINS, random_seed=0, target_accept=0.9,
                                  var_names=["b", "sigma"], progressbar=False, compute_convergence_checks=False)
         t_pi, c_pi, idata_pi = timed(per_instance)
         rows.append(("per-instance PyMC", t_pi, c_pi, *summary(idata_pi)))
         steps = float(idata_pi.sample_stats["n_steps"].mean())
-    print(f"(b) rasch, N = {N_SUB} (seeded subsample of the same data), {CHAINS} chains x {d} draws, {d} tune, "
+    print(f"(b) rasch, N = {N_SUB} (seeded subsample of the same data), {CHAINS} chains x {d} draws, {tn} tune, "
           f"{CHAINS} cores; target_accept {res_col.settings['target_accept']} collapsed (es.fit default), "
           f"0.9 per-instance (easier for it)")
-    print(f"  {'model':<19} {'total wall':>10} {'total CPU':>10} {'sampling':>9} {'min ESS':>8} {'ESS/CPU s':>10}"
-          f"   posterior means b; sigma")
-    for name, wall, cpu, b, sig, ess, samp in rows:
-        print(f"  {name:<19} {wall:10.2f} {cpu:10.2f} {samp:9.2f} {ess:8.0f} {ess / cpu:10.2f}   "
+    print(f"  {'model':<19} {'total wall':>10} {'total CPU':>10} {'sampling':>9} {'min ESS':>8} {'max R-hat':>9}"
+          f" {'ESS/CPU s':>10}   posterior means b; sigma")
+    for name, wall, cpu, b, sig, ess, samp, rhat in rows:
+        print(f"  {name:<19} {wall:10.2f} {cpu:10.2f} {samp:9.2f} {ess:8.0f} {rhat:9.3f} {ess / cpu:10.2f}   "
               f"{np.round(b, 3).tolist()}; {sig:.3f}")
     if len(rows) == 2:
-        (_, w1, c1, b1, g1, e1, s1), (_, w2, c2, b2, g2, e2, s2) = rows
+        (_, w1, c1, b1, g1, e1, s1, _), (_, w2, c2, b2, g2, e2, s2, _) = rows
         print(f"  per-instance / collapsed: total wall {w2 / w1:.0f}x, total CPU {c2 / c1:.0f}x, "
               f"sampling wall {s2 / s1:.0f}x, ESS per CPU second {(e1 / c1) / (e2 / c2):.0f}x (target >= 100x); "
               f"per-instance NUTS took {steps:.0f} leapfrog steps per draw")
@@ -191,9 +206,8 @@ def main() -> None:
               f"(posterior sd {sd_b.min():.3f}-{sd_b.max():.3f}), sigma {abs(g1 - g2):.4f} "
               f"(posterior sd {float(res_col.idata.posterior['sigma'].std()):.3f})")
 
-    # (c) -------------------------------------------------------------------------------------
-    if args.quick:
-        return
+
+def part_c(es, fm, kw, short, t_fit, c_fit, res):
     print(f"(c) every family, 287k x 3, collapsed, {CHAINS} chains x {DRAWS} draws, {TUNE} tune, warm cache")
     print(f"  {'family':<14} {'fit wall':>9} {'fit CPU':>8} {'sampling':>9} {'divergent':>10} {'min ESS':>8}")
 

@@ -21,6 +21,7 @@ computations from them, so the two can never disagree.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -67,7 +68,7 @@ class FitOptions:
                 "quadrature": self.quadrature}
 
 
-class Family:
+class Family(ABC):
     """Base class of a Bayesian family (see the module docstring)."""
 
     name: ClassVar[str] = ""
@@ -104,15 +105,17 @@ class Family:
         return c
 
     # -- interface ------------------------------------------------------------------------------
-    def build(self, design: Design, options: FitOptions) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def build(self, design: Design, options: FitOptions) -> None:
+        """Add the priors and ``pm.Potential("loglik", ...)`` to the active model."""
 
     def parameters(self, design: Design, options: FitOptions) -> list[str]:
         """Posterior variables to report, in order."""
         return list(self.priors)
 
-    def pattern_log_prob(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:  # pragma: no cover
-        raise NotImplementedError
+    @abstractmethod
+    def pattern_log_prob(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
+        """Log-probability of every complete profile per draw and stratum, (S, U, 2^k)."""
 
     def row_log_lik(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
         """Log-likelihood of each profile row per draw, shape (S, R) (missing cells marginalized)."""
@@ -138,11 +141,12 @@ class Family:
 class MixtureFamily(Family):
     """A family whose profiles are independent given a latent value (node or class)."""
 
-    def graph_parameters(self, design: Design, options: FitOptions) -> dict:  # pragma: no cover - abstract
+    @abstractmethod
+    def graph_parameters(self, design: Design, options: FitOptions) -> dict:
         """Define the priors in the active model; return the tensors :meth:`components` reads."""
-        raise NotImplementedError
 
-    def components(self, params: dict, design: Design, options: FitOptions, xp):  # pragma: no cover - abstract
+    @abstractmethod
+    def components(self, params: dict, design: Design, options: FitOptions, xp):
         """Mixture components per stratum.
 
         Returns ``(log_w, log_p1, log_p0, latent)`` of shapes ``(..., U, Q)``,
@@ -150,7 +154,6 @@ class MixtureFamily(Family):
         latent value, log-probability of failure and of success of each model at
         it, and the latent value itself (difficulty on the linear-predictor scale).
         """
-        raise NotImplementedError
 
     def build(self, design: Design, options: FitOptions) -> None:
         params = self.graph_parameters(design, options)
