@@ -53,7 +53,6 @@ DRAWS = TUNE = 1000
 #: 40 min per chain on this machine (tree depth 8, 4 ms per gradient of 30,003 parameters)
 DRAWS_B = 200
 CHAINS = 2
-PRIOR_SD = 2.55  # Rasch.priors, logit link
 OTHER_FAMILIES = ("independence", "hard_easy", "latent_class", "twopl", "mvprobit")
 
 CHILD = """
@@ -73,17 +72,7 @@ def quiet():
     logging.getLogger("pymc").setLevel(logging.ERROR)
 
 
-def per_instance_model(F):
-    """One theta per instance (non-centered), the same priors as ``Rasch``, Bernoulli likelihood."""
-    import pymc as pm
-
-    n, k = F.shape
-    with pm.Model(coords={"model": [f"m{j + 1}" for j in range(k)], "instance": np.arange(n)}) as model:
-        b = pm.Normal("b", 0.0, PRIOR_SD, dims="model")
-        sigma = pm.HalfNormal("sigma", PRIOR_SD)
-        z = pm.Normal("z", 0.0, 1.0, dims="instance")
-        pm.Bernoulli("y", logit_p=(sigma * z)[:, None] + b[None, :], observed=F)
-    return model
+from ecostat.families.per_instance import per_instance_rasch as per_instance_model  # noqa: E402
 
 
 def summary(idata):

@@ -32,6 +32,7 @@ pm = pytest.importorskip("pymc")
 from pymc.model.transform.conditioning import remove_value_transforms  # noqa: E402
 
 from ecostat.families import FitOptions, make_design  # noqa: E402
+from ecostat.families.per_instance import per_instance_rasch  # noqa: E402
 from ecostat.fitting import build_model  # noqa: E402
 
 PRIOR_SD = 1.5 * 1.7  # logit scale of b, sigma and sigma_group (Rasch.priors: 2.55)
@@ -206,16 +207,7 @@ def test_collapsed_loglik_two_groups_with_missing_cells(two_groups_missing):
 # -- posterior equality with a per-instance model ---------------------------------------------
 
 
-def per_instance_model(F):
-    """The textbook Rasch model: one theta per instance, non-centered, Bernoulli likelihood."""
-    n, k = F.shape
-    with pm.Model(coords={"model": [f"m{j + 1}" for j in range(k)], "instance": np.arange(n)}) as model:
-        b = pm.Normal("b", 0.0, PRIOR_SD, dims="model")
-        sigma = pm.HalfNormal("sigma", PRIOR_SD)
-        z = pm.Normal("z", 0.0, 1.0, dims="instance")
-        theta = sigma * z
-        pm.Bernoulli("y", logit_p=theta[:, None] + b[None, :], observed=F)
-    return model
+per_instance_model = per_instance_rasch
 
 
 def test_collapsed_posterior_equals_per_instance_posterior():
