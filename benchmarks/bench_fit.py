@@ -10,7 +10,7 @@ Measures, in one run:
 (b) at N = 30,000 (a seeded subsample of the same data) the collapsed fit against
     the textbook per-instance PyMC model (one theta per instance, non-centered,
     Bernoulli likelihood) with the same draws, tuning, chains and cores: sampling
-    time, total time, bulk ESS per second, and both posterior means;
+    time, total time, bulk ESS per CPU second, and both posterior means;
 (c) the other families' collapsed fits of the 287k data, 2 x 1,000 draws, each
     after a short warm-up fit.
 
@@ -18,11 +18,11 @@ There is no HAPI file with 287k instances in ``../shared/data/hapi`` (AFNET is n
 part of the 2020 slice), so the data are simulated from the rasch family with
 AFNET-like failure rates, as in ``bench_describe.py``.
 
-(b) uses 200 draws and 200 tuning steps for BOTH models by default (``--b-draws``,
-``--b-tune``): at 1,000 + 1,000 the per-instance model alone takes about an hour on
-2 cores, and 200 + 200 is too short for it to converge (see BENCHMARKS.md).
+(b) uses 500 draws after 1,000 tuning steps for BOTH models by default (``--b-draws``,
+``--b-tune``): the per-instance model alone then takes about 15 minutes on 2 cores
+(1,000 + 1,000 would take about 20); 200 + 200 is too short for it to converge.
 
-Run: ``.venv/bin/python benchmarks/bench_fit.py`` (about 20 minutes on 2 cores;
+Run: ``.venv/bin/python benchmarks/bench_fit.py`` (about 25 minutes on 2 cores;
 ``--parts ab`` runs a subset, ``--quick`` leaves out the per-instance model).
 """
 
@@ -49,9 +49,10 @@ N, K = 287_401, 3
 RATES = (0.28, 0.32, 0.36)
 N_SUB = 30_000
 DRAWS = TUNE = 1000
-#: draws = tune of BOTH fits of (b): at 1000 + 1000 the per-instance model would take about
-#: 40 min per chain on this machine (tree depth 8, 4 ms per gradient of 30,003 parameters)
-DRAWS_B = 200
+#: draws and tuning steps of BOTH fits of (b). The per-instance model (30,003 parameters,
+#: about 4 ms per gradient, 60-250 leapfrog steps per draw) needs about 15 min for 1,000 + 500
+#: on 2 quiet cores; with 200 + 200 it had not converged (sigma 1.25 against 1.51, ESS 3).
+DRAWS_B, TUNE_B = 500, 1000
 CHAINS = 2
 OTHER_FAMILIES = ("independence", "hard_easy", "latent_class", "twopl", "mvprobit")
 
@@ -106,7 +107,7 @@ def main() -> None:
     ap.add_argument("--parts", default="abc", help="which of (a), (b), (c) to run (default abc)")
     ap.add_argument("--quick", action="store_true", help="(b) without the per-instance model")
     ap.add_argument("--b-draws", type=int, default=DRAWS_B, help=f"draws of BOTH fits of (b) (default {DRAWS_B})")
-    ap.add_argument("--b-tune", type=int, default=DRAWS_B, help=f"tuning steps of BOTH fits of (b) (default {DRAWS_B})")
+    ap.add_argument("--b-tune", type=int, default=TUNE_B, help=f"tuning steps of BOTH fits of (b) (default {TUNE_B})")
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes timed in (a); the best is reported")
     args = ap.parse_args()
     quiet()
