@@ -14,6 +14,7 @@ from .bootstrap import BootstrapResult, bootstrap, bootstrap_frame, resample_cou
 from .describe import Description, describe
 from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
 from .failures import FailureMatrix, parse_columns
+from .formula import FormulaError, parse_formula
 from .gof import goodness_of_fit
 from .groups import (
     bin_covariate,
@@ -75,7 +76,9 @@ __all__ = [
     # uncertainty and reporting
     "bootstrap", "bootstrap_frame", "resample_counts", "BootstrapResult", "describe", "Description", "Summary",
     # Bayesian families (imported on first use: PyMC loads in seconds)
-    "fit", "FitResult", "load_fit", "compare", "FAMILIES",
+    "fit", "FitResult", "load_fit", "compare", "FAMILIES", "model", "Model", "PriorPredictive",
+    # formulas (pure: no PyMC)
+    "parse_formula", "FormulaError",
     # named analyses
     "Spec", "load_spec",
     # plots
@@ -87,7 +90,9 @@ __all__ = [
 
 
 _LAZY = {"fit": ("fitting", "fit"), "FitResult": ("results", "FitResult"), "load_fit": ("results", "load_fit"),
-         "compare": ("comparison", "compare"), "FAMILIES": ("families", "FAMILIES")}
+         "compare": ("comparison", "compare"), "FAMILIES": ("families", "FAMILIES"),
+         "model": ("unfitted_model", "model"), "Model": ("unfitted_model", "Model"),
+         "PriorPredictive": ("prior_predictive", "PriorPredictive")}
 
 
 def __getattr__(name: str):

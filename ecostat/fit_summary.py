@@ -107,6 +107,8 @@ def fit_summary(res, prob: float = 0.95) -> Summary:
               ("Draws", f"{res.n_draws} ({diag['chains']} chains, seed {res.settings.get('seed')})"),
               ("LOO elpd", f"{loo.elpd:.1f} (se {loo.se:.1f})"),
               ("Converged", "yes" if diag["converged"] else "NO")]
+    if res.formula:
+        header.insert(1, ("Formula", res.formula))
     if d.n_groups > 1:
         header.insert(3, ("Group", f"{d.group_name}: {', '.join(d.group_levels)}"))
     if d.covariate_names:
@@ -139,7 +141,7 @@ def fit_dict(res, prob: float = 0.95, ppc_seed: int = 0) -> dict:
     posterior["leader_following"] = [{"name": m, **_interval(lf, j)} for j, m in enumerate(d.models)]
     diag = res.diagnostics
     loo = res.loo()
-    out = {"family": res.family, "n_instances": d.n_instances, "n_models": d.k, "models": list(d.models),
+    out = {"family": res.family, "formula": res.formula, "n_instances": d.n_instances, "n_models": d.k, "models": list(d.models),
            "options": res.options.to_dict(), "settings": res.settings, "posterior": posterior,
            "diagnostics": {"r_hat_max": diag["r_hat_max"], "ess_bulk_min": diag["ess_bulk_min"],
                            "ess_tail_min": diag["ess_tail_min"], "divergences": diag["divergences"],

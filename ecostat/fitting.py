@@ -14,10 +14,10 @@ import numpy as np
 import pymc as pm
 
 from .errors import EcostatError
-from .families import FitOptions, get_family, make_design
+from .families import FitOptions, get_family
 from .families.design import Design
 
-__all__ = ["fit", "build_model", "SamplerSettings"]
+__all__ = ["fit", "build_model", "sampler_settings", "sample_model"]
 
 SAMPLERS = ("pymc", "nutpie")
 
@@ -54,7 +54,14 @@ def build_model(design: Design, family: str = "rasch", options: FitOptions | Non
     return model
 
 
-def _settings(draws, tune, chains, cores, seed, target_accept, sampler) -> dict:
+def sampler_settings(draws=1000, tune=1000, chains=2, cores=None, seed=0, target_accept=0.95, sampler="pymc") -> dict:
+    """Validated NUTS settings (see :func:`fit`).
+
+    Examples
+    --------
+    >>> sampler_settings(draws=500, chains=1)["cores"]
+    1
+    """
     for name, v, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
         if not isinstance(v, (int, np.integer)) or v < low:
             raise EcostatError(f"{name} must be an integer >= {low}; got {v!r}.")
@@ -67,11 +74,9 @@ def _settings(draws, tune, chains, cores, seed, target_accept, sampler) -> dict:
             "target_accept": float(target_accept), "sampler": sampler}
 
 
-SamplerSettings = dict
-
-
 def fit(data, family: str = "rasch", *, group: bool | None = None, covariates=None, link: str = "logit",
-        n_classes: int = 2, model_by_group: bool = False, quadrature: int = 128, draws: int = 1000,
+        n_classes: int = 2, model_by_group: bool = False, group_location: bool = True, group_scale: bool = True,
+        priors: dict | None = None, quadrature: int = 128, draws: int = 1000,
         tune: int = 1000, chains: int = 2, cores: int | None = None, seed: int = 0, target_accept: float = 0.95,
         sampler: str = "pymc", progressbar: bool = False):
     """Fit a Bayesian latent-difficulty family to a failure matrix.
@@ -97,6 +102,12 @@ def fit(data, family: str = "rasch", *, group: bool | None = None, covariates=No
         Classes of latent_class.
     model_by_group : bool
         Partially pooled model-by-group effects (rasch, twopl).
+    group_location, group_scale : bool
+        With a group, rasch/twopl give each group its own difficulty location
+        and scale (both by default); switch either off.
+    priors : dict, optional
+        Prior hyperparameters replacing the family's defaults, e.g.
+        ``{"sigma_sd": 1.0}``; names in ``get_family(family).prior_scales``.
     quadrature : int
         Grid nodes for integrating difficulty out (trapezoid rule on +-9 sd).
     draws, tune, chains : int
@@ -121,21 +132,20 @@ def fit(data, family: str = "rasch", *, group: bool | None = None, covariates=No
     >>> fm = es.simulate(n=2000, family="rasch", difficulty_sd=1.5, seed=3)
     >>> res = es.fit(fm, "rasch", draws=200, tune=300, chains=2, seed=1)  # doctest: +SKIP
     >>> res.summary()  # doctest: +SKIP
+
+    The same model as a formula: ``es.model("fail ~ model + (1 | instance)", fm).fit(...)``.
     """
-    from .results import FitResult
+    from .unfitted_model import Model
 
-    options = FitOptions(link=link, n_classes=int(n_classes), model_by_group=bool(model_by_group),
-                         quadrature=int(quadrature))
-    settings = _settings(draws, tune, chains, cores, seed, target_accept, sampler)
-    if group is None and "group" not in get_family(family).supports:
-        group = False  # the family has no group structure: fit the pooled ecosystem
-    design = make_design(data, group=group, covariates=covariates)
-    model = build_model(design, family, options)
-    idata = _sample(model, settings, progressbar)
-    return FitResult(family=family, options=options, design=design, idata=idata, settings=settings)
+    model = Model.from_keywords(data, family, group=group, covariates=covariates, link=link, n_classes=n_classes,
+                                model_by_group=model_by_group, group_location=group_location,
+                                group_scale=group_scale, priors=priors, quadrature=quadrature)
+    return model.fit(draws=draws, tune=tune, chains=chains, cores=cores, seed=seed, target_accept=target_accept,
+                     sampler=sampler, progressbar=progressbar)
 
 
-def _sample(model: pm.Model, s: dict, progressbar: bool):
+def sample_model(model: pm.Model, s: dict, progressbar: bool = False):
+    """NUTS on a built model with settings from :func:`sampler_settings`; returns InferenceData."""
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
         warnings.filterwarnings("ignore", category=RuntimeWarning)

@@ -53,6 +53,8 @@ class FitResult:
     idata : arviz.InferenceData
     settings : dict
         Sampler settings (draws, tune, chains, seed, ...).
+    formula : str or None
+        The formula the model was written as (:func:`ecostat.model`), if any.
     digest : str
         SHA-256 of the design.
     versions : dict
@@ -68,8 +70,9 @@ class FitResult:
     """
 
     def __init__(self, family: str, options: FitOptions, design: Design, idata, settings: dict,
-                 versions: dict | None = None, check: bool = True):
+                 versions: dict | None = None, check: bool = True, formula: str | None = None):
         self.family = family
+        self.formula = formula
         self.options = options
         self.design = design
         self.idata = idata
@@ -243,7 +246,7 @@ class FitResult:
         return {"family": self.family, "options": self.options.to_dict(), "settings": self.settings,
                 "versions": self.versions, "digest": self.digest, "models": list(d.models),
                 "group_levels": list(d.group_levels), "group_name": d.group_name,
-                "covariate_names": list(d.covariate_names), "format": 1}
+                "covariate_names": list(d.covariate_names), "formula": self.formula, "format": 1}
 
     def save(self, path) -> Path:
         """Write the fit to one netCDF file (InferenceData + design + spec); :meth:`load` reads it back exactly."""
@@ -275,7 +278,7 @@ class FitResult:
         design = design_from_arrays(arrays, meta["models"], meta["group_levels"], meta["group_name"],
                                     meta["covariate_names"])
         res = cls(meta["family"], FitOptions(**meta["options"]), design, idata, meta["settings"],
-                  versions=meta["versions"], check=False)
+                  versions=meta["versions"], check=False, formula=meta.get("formula"))
         if res.digest != meta["digest"]:
             raise EcostatError(f"{path}: the stored design does not match its digest; the file is corrupt.")
         return res

@@ -105,8 +105,17 @@ class Summary:
     def __repr__(self) -> str:
         return self.as_text()
 
-    def as_latex(self) -> str:
-        """LaTeX rendering: one ``tabular`` per table (needs only the ``booktabs`` package)."""
+    def as_latex(self, standalone: bool = False) -> str:
+        """LaTeX rendering: one ``tabular`` per table (needs only the ``booktabs`` package).
+
+        Parameters
+        ----------
+        standalone : bool
+            Wrap the tables in a minimal ``article`` document that compiles as is.
+        """
+        if standalone:
+            return ("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+                    + self.as_latex() + "\n\\end{document}\n")
         parts = [f"% {latex_escape(self.title)} (ecostat)", "\\begin{center}", f"\\textbf{{{latex_escape(self.title)}}}\\\\[4pt]"]
         if self.header:
             parts.append("\\begin{tabular}{ll}")

@@ -52,6 +52,9 @@ def test_loo_table_ranks_rasch_first(summary, fits):
     assert loo["elpd_diff"].iloc[0] == 0 and loo["elpd_diff"].iloc[1] > 2 * loo["dse"].iloc[1]
     assert loo["weight"].sum() == pytest.approx(1.0)
     assert dict(summary.header)["Best by LOO"] == "rasch"
+    from latex_check import assert_valid_latex
+    assert_valid_latex(summary.as_latex(standalone=True))
+    assert "<table" in summary._repr_html_() and not summary.to_frame().empty
 
 
 def test_quantities_side_by_side(summary, fits, fm):

@@ -20,7 +20,13 @@ CASES = [
     ("rasch", {}, FitOptions()),
     ("rasch", {}, FitOptions(link="probit")),
     ("rasch", {"group": True, "covariates": "x"}, FitOptions(model_by_group=True)),
+    ("rasch", {"group": True}, FitOptions(group_scale=False)),
+    ("rasch", {"group": True}, FitOptions(group_location=False, link="probit")),
+    ("rasch", {"group": True}, FitOptions(group_location=False, group_scale=False, model_by_group=True)),
     ("twopl", {"group": True}, FitOptions()),
+    ("twopl", {"group": True}, FitOptions(group_scale=False, model_by_group=True)),
+    ("latent_class", {}, FitOptions(priors={"m_sd": 1.0, "d_sd": 0.5, "share_concentration": 2.0})),
+    ("mvprobit", {}, FitOptions(priors={"lkj_eta": 2.0, "mu_sd": 1.0})),
     ("twopl", {"covariates": "x"}, FitOptions(link="probit")),
     ("mvprobit", {}, FitOptions()),
 ]
@@ -76,6 +82,9 @@ def test_registry_lists_every_family():
     ("independence", {"model_by_group": True}, "does not take model-by-group"),
     ("rasch", {"link": "cloglog"}, "link"),
     ("latent_class", {"n_classes": 1}, "n_classes >= 2"),
+    ("rasch", {"priors": {"tau_sd": 1.0}}, "no prior hyperparameter 'tau_sd'; it takes"),
+    ("rasch", {"priors": {"sigma_sd": -1.0}}, "expected a positive finite number"),
+    ("rasch", {"group": True, "group_location": False, "group_scale": False}, "pass group=False"),
 ])
 def test_unsupported_options_fail_clearly(data, family, kw, match):
     with pytest.raises(es.EcostatError, match=match):
@@ -103,3 +112,19 @@ def test_design_collapses_to_strata(data):
     d2 = make_design(data, group=True, covariates="x")
     assert d2.n_strata == len(d2.counts) or d2.n_strata <= len(d2.counts)
     np.testing.assert_allclose(np.average(d2.strata_x[:, 0], weights=d2.strata_counts), 0.0, atol=1e-12)
+
+
+def test_prior_hyperparameters_change_the_prior_and_default_per_link():
+    rasch = get_family("rasch")
+    assert rasch.prior(FitOptions(), "b_sd") == pytest.approx(2.55)
+    assert rasch.prior(FitOptions(link="probit"), "b_sd") == 1.5
+    assert rasch.prior(FitOptions(link="probit", priors={"b_sd": 3.0}), "b_sd") == 3.0  # a given value is used as is
+    design = make_design(es.simulate(n=200, seed=0))
+    logp = {}
+    for sd in (1.0, 4.0):
+        m = build_model(design, "rasch", FitOptions(priors={"sigma_sd": sd}))
+        logp[sd] = float(m.compile_logp(vars=[m["sigma"]])({"b": np.zeros(3), "sigma_log__": np.log(2.0)}))
+    # HalfNormal(sd) log density at 2 plus the log-transform Jacobian log(2)
+    from scipy import stats
+    for sd, value in logp.items():
+        assert value == pytest.approx(stats.halfnorm(scale=sd).logpdf(2.0) + np.log(2.0))

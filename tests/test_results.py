@@ -37,6 +37,9 @@ def test_mocked_fit_reports_quantities(design):
     for piece in ("homogenization H", "ensemble gap", "Sampler diagnostics", "P(all others fail | m1 fails)"):
         assert piece in text
     assert "\\begin{tabular}" in s.as_latex() and "<table" in s.as_html()
+    from latex_check import assert_valid_latex
+    assert_valid_latex(s.as_latex(standalone=True))
+    assert s._repr_html_() == s.as_html() and set(s.to_frame()["table"]) == {name for name, _ in s.tables}
     d = res.to_dict()
     json.dumps(d, allow_nan=False)
     assert set(d["posterior"]) >= {"homogenization", "systemic_failure_rate", "independence_systemic_failure_rate",

@@ -24,6 +24,15 @@ def test_text_has_every_table(summary):
         assert name in text
 
 
+def test_latex_passes_the_structural_check(summary):
+    from latex_check import assert_valid_latex
+
+    assert_valid_latex(summary.as_latex(standalone=True))
+    for broken in ("\\begin{center}x", "a_b", "\\begin{tabular}{ll}\na & b & c \\\\\n\\end{tabular}"):
+        with pytest.raises(AssertionError):
+            assert_valid_latex(broken)
+
+
 def test_latex_is_balanced_and_escaped(summary):
     tex = summary.as_latex()
     assert tex.count("\\begin{tabular}") == tex.count("\\end{tabular}")
@@ -39,8 +48,7 @@ def test_latex_is_balanced_and_escaped(summary):
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine on this machine")
 def test_latex_compiles(summary, tmp_path):
-    doc = "\\documentclass{article}\\usepackage{booktabs}\\begin{document}\n" + summary.as_latex() + "\n\\end{document}\n"
-    (tmp_path / "s.tex").write_text(doc)
+    (tmp_path / "s.tex").write_text(summary.as_latex(standalone=True))
     subprocess.run(["pdflatex", "-interaction=nonstopmode", "s.tex"], cwd=tmp_path, check=True, capture_output=True)
 
 

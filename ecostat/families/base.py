@@ -44,7 +44,7 @@ _CHUNK = 20_000_000
 
 @dataclass(frozen=True)
 class FitOptions:
-    """Structural options of a family.
+    """Structural options of a family, and its prior hyperparameters.
 
     Parameters
     ----------
@@ -56,16 +56,50 @@ class FitOptions:
         Model-by-group effects (partially pooled) in the latent-trait families.
     quadrature : int
         Grid nodes integrating the latent difficulty out (trapezoid rule on +-9 sd).
+    group_location, group_scale : bool
+        With a group, the latent-trait families give each group its own
+        difficulty location (``mu_group``) and scale (``sigma_group``); either
+        can be switched off (formula ``+ group`` asks for the location only,
+        ``(1 | instance:group)`` for the scale).
+    priors : dict or tuple of (name, value), optional
+        Prior hyperparameters that replace the family's defaults
+        (:attr:`Family.prior_scales`), e.g. ``{"sigma_sd": 1.0}``.
+
+    Examples
+    --------
+    >>> FitOptions(priors={"b_sd": 2.0}).prior_dict
+    {'b_sd': 2.0}
     """
 
     link: str = "logit"
     n_classes: int = 2
     model_by_group: bool = False
     quadrature: int = 128
+    group_location: bool = True
+    group_scale: bool = True
+    priors: tuple = ()
+
+    def __post_init__(self) -> None:
+        items = self.priors.items() if isinstance(self.priors, dict) else (self.priors or ())
+        clean = []
+        for name, value in items:
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise EcostatError(f"prior {name!r} = {value!r}: expected a positive number.") from None
+            if not np.isfinite(value) or value <= 0:
+                raise EcostatError(f"prior {name!r} = {value}: expected a positive finite number.")
+            clean.append((str(name), value))
+        object.__setattr__(self, "priors", tuple(sorted(clean)))
+
+    @property
+    def prior_dict(self) -> dict:
+        return dict(self.priors)
 
     def to_dict(self) -> dict:
         return {"link": self.link, "n_classes": self.n_classes, "model_by_group": self.model_by_group,
-                "quadrature": self.quadrature}
+                "quadrature": self.quadrature, "group_location": self.group_location,
+                "group_scale": self.group_scale, "priors": self.prior_dict}
 
 
 class Family(ABC):
@@ -78,6 +112,26 @@ class Family(ABC):
     #: subset of {"group", "covariates", "model_by_group", "link", "n_classes"}
     supports: ClassVar[frozenset] = frozenset()
     links: ClassVar[tuple] = ("logit",)
+    #: adjustable prior hyperparameters and their defaults (see :meth:`prior`)
+    prior_scales: ClassVar[dict[str, float]] = {}
+    #: hyperparameters given in probit units whose logit default is 1.7 times larger
+    logit_scaled: ClassVar[frozenset] = frozenset()
+
+    def prior(self, options: FitOptions, name: str) -> float:
+        """Value of prior hyperparameter ``name``: the user's (``options.priors``) or the default.
+
+        Defaults of :attr:`logit_scaled` hyperparameters are in probit units and
+        multiplied by 1.7 under the logit link; a value the user gives is used as is.
+        """
+        given = options.prior_dict
+        if name in given:
+            return given[name]
+        value = self.prior_scales[name]
+        return value * 1.7 if (name in self.logit_scaled and options.link == "logit") else value
+
+    def prior_defaults(self, link: str = "logit") -> dict[str, float]:
+        """Default prior hyperparameters under ``link``."""
+        return {n: self.prior(FitOptions(link=link), n) for n in self.prior_scales}
 
     # -- checks ---------------------------------------------------------------------------------
     def check(self, design: Design, options: FitOptions) -> None:
@@ -95,6 +149,14 @@ class Family(ABC):
             raise EcostatError(f"family {self.name!r} supports link {list(self.links)}, not {options.link!r}.")
         if design.k < 2:
             raise EcostatError(f"a Bayesian ecosystem model needs at least two decision-makers; got k = {design.k}.")
+        unknown = sorted(set(options.prior_dict) - set(self.prior_scales))
+        if unknown:
+            raise EcostatError(f"family {self.name!r} has no prior hyperparameter {', '.join(map(repr, unknown))}; "
+                               f"it takes {sorted(self.prior_scales) or 'none'}.")
+        if design.n_groups > 1 and "group" in self.supports and not (
+                options.group_location or options.group_scale or options.model_by_group):
+            raise EcostatError("a group is attached but group_location, group_scale and model_by_group are all off; "
+                               "pass group=False to pool the groups.")
 
     def coords(self, design: Design, options: FitOptions) -> dict:
         c = {"model": list(design.models)}

@@ -22,15 +22,16 @@ _EPS = 1e-12
 class HardEasy(MixtureFamily):
     name = "hard_easy"
     summary = "share alpha of hard instances failing at (1 + Delta) f_j, the rest at (1 - alpha Delta/(1 - alpha)) f_j"
+    prior_scales = {"f_a": 1.0, "f_b": 1.0, "alpha_a": 1.0, "alpha_b": 1.0}
     priors = {
-        "f": "Beta(1, 1): overall failure rate of each model",
-        "alpha": "Beta(1, 1): share of hard instances",
+        "f": "Beta(f_a = 1, f_b = 1): overall failure rate of each model",
+        "alpha": "Beta(alpha_a = 1, alpha_b = 1): share of hard instances",
         "delta": "u * Delta_max(alpha, f), u ~ Beta(1, 1): hardness (uniform over the valid range)",
     }
 
     def graph_parameters(self, design: Design, options: FitOptions) -> dict:
-        f = pm.Beta("f", 1.0, 1.0, dims="model")
-        alpha = pm.Beta("alpha", 1.0, 1.0)
+        f = pm.Beta("f", self.prior(options, "f_a"), self.prior(options, "f_b"), dims="model")
+        alpha = pm.Beta("alpha", self.prior(options, "alpha_a"), self.prior(options, "alpha_b"))
         u = pm.Beta("u", 1.0, 1.0)
         dmax = pm.math.minimum((1 - alpha) / alpha, 1.0 / pm.math.max(f) - 1.0)
         return {"f": f, "alpha": alpha, "delta": pm.Deterministic("delta", u * dmax)}

@@ -18,12 +18,13 @@ __all__ = ["Independence"]
 class Independence(MixtureFamily):
     name = "independence"
     summary = "decision-makers fail independently with rates f_j (by group if grouped)"
-    priors = {"f": "Beta(1, 1): failure rate of each model (each group x model when grouped)"}
+    priors = {"f": "Beta(f_a = 1, f_b = 1): failure rate of each model (each group x model when grouped)"}
     supports = frozenset({"group"})
+    prior_scales = {"f_a": 1.0, "f_b": 1.0}
 
     def graph_parameters(self, design: Design, options: FitOptions) -> dict:
         dims = ("group", "model") if design.n_groups > 1 else ("model",)
-        return {"f": pm.Beta("f", 1.0, 1.0, dims=dims)}
+        return {"f": pm.Beta("f", self.prior(options, "f_a"), self.prior(options, "f_b"), dims=dims)}
 
     def components(self, params: dict, design: Design, options: FitOptions, xp):
         f = params["f"]

@@ -23,12 +23,13 @@ class LatentClass(MixtureFamily):
     name = "latent_class"
     summary = "C latent classes with shares pi and class-by-model failure rates, ordered by difficulty"
     priors = {
-        "share": "Dirichlet(1, ..., 1): class shares (per group when grouped)",
-        "m": "Normal(0, 2.5), ordered: mean failure logit of each class",
-        "d": "ZeroSumNormal(1.5) over models: class-by-model deviations from m",
+        "share": "Dirichlet(share_concentration = 1, ...): class shares (per group when grouped)",
+        "m": "Normal(0, m_sd = 2.5), ordered: mean failure logit of each class",
+        "d": "ZeroSumNormal(d_sd = 1.5) over models: class-by-model deviations from m",
         "class_rate": "sigmoid(m_c + d_cj): failure rate of model j in class c (derived)",
     }
     supports = frozenset({"group", "n_classes"})
+    prior_scales = {"share_concentration": 1.0, "m_sd": 2.5, "d_sd": 1.5}
 
     def check(self, design: Design, options: FitOptions) -> None:
         super().check(design, options)
@@ -45,10 +46,10 @@ class LatentClass(MixtureFamily):
     def graph_parameters(self, design: Design, options: FitOptions) -> dict:
         C = options.n_classes
         dims = ("group", "class") if design.n_groups > 1 else ("class",)
-        share = pm.Dirichlet("share", a=np.ones(C), dims=dims)
-        m = pm.Normal("m", 0.0, 2.5, dims="class", transform=pm.distributions.transforms.ordered,
+        share = pm.Dirichlet("share", a=np.full(C, self.prior(options, "share_concentration")), dims=dims)
+        m = pm.Normal("m", 0.0, self.prior(options, "m_sd"), dims="class", transform=pm.distributions.transforms.ordered,
                       initval=np.linspace(-2.0, 1.0, C))
-        d = pm.ZeroSumNormal("d", sigma=1.5, dims=("class", "model"))
+        d = pm.ZeroSumNormal("d", sigma=self.prior(options, "d_sd"), dims=("class", "model"))
         pm.Deterministic("class_rate", pm.math.sigmoid(m[:, None] + d), dims=("class", "model"))
         return {"share": share, "m": m, "d": d}
 

@@ -51,8 +51,11 @@ class _LatentTrait(MixtureFamily):
 
     def parameters(self, design: Design, options: FitOptions) -> list[str]:
         names = ["b"] + (["a"] if self.loadings else [])
-        if design.n_groups > 1:
-            names += ["mu_group", "sigma_group"]
+        grouped = design.n_groups > 1
+        if grouped and options.group_location:
+            names += ["mu_group"]
+        if grouped and options.group_scale:
+            names += ["sigma_group"]
         elif not self.loadings:
             names += ["sigma"]
         if design.covariate_names:
@@ -62,37 +65,41 @@ class _LatentTrait(MixtureFamily):
         return names
 
     def graph_parameters(self, design: Design, options: FitOptions) -> dict:
-        probit = options.link == "probit"
-        scale = 1.0 if probit else 1.7  # logit units are about 1.7 probit units
-        p = {"b": pm.Normal("b", 0.0, 1.5 * scale, dims="model")}
+        prior = lambda name: self.prior(options, name)  # noqa: E731
+        G = design.n_groups
+        p = {"b": pm.Normal("b", 0.0, prior("b_sd"), dims="model")}
         if self.loadings:
-            p["a"] = pm.LogNormal("a", 0.0, 0.5, dims="model")
-        if design.n_groups > 1:
-            p["mu_group"] = pm.ZeroSumNormal("mu_group", sigma=1.0 * scale, dims="group")
-            if self.loadings:
-                p["sigma_group"] = pm.Deterministic(
-                    "sigma_group", pt.exp(pm.ZeroSumNormal("log_sigma_group", sigma=0.5, dims="group")), dims="group")
-            else:
-                p["sigma_group"] = pm.HalfNormal("sigma_group", 1.5 * scale, dims="group")
+            p["a"] = pm.LogNormal("a", 0.0, prior("a_sd"), dims="model")
+        if G > 1 and options.group_location:
+            p["mu_group"] = pm.ZeroSumNormal("mu_group", sigma=prior("mu_group_sd"), dims="group")
         else:
-            p["mu_group"] = pt.zeros(1)
-            p["sigma_group"] = (pt.ones(1) if self.loadings
-                                else pt.shape_padleft(pm.HalfNormal("sigma", 1.5 * scale)))
+            p["mu_group"] = pt.zeros(G)
+        if G > 1 and options.group_scale:
+            if self.loadings:
+                log_sg = pm.ZeroSumNormal("log_sigma_group", sigma=prior("log_sigma_group_sd"), dims="group")
+                p["sigma_group"] = pm.Deterministic("sigma_group", pt.exp(log_sg), dims="group")
+            else:
+                p["sigma_group"] = pm.HalfNormal("sigma_group", prior("sigma_group_sd"), dims="group")
+        elif self.loadings:
+            p["sigma_group"] = pt.ones(G)
+        else:
+            p["sigma_group"] = pt.zeros(G) + pm.HalfNormal("sigma", prior("sigma_sd"))
         if design.covariate_names:
-            p["beta"] = pm.Normal("beta", 0.0, 1.0 * scale, dims="covariate")
+            p["beta"] = pm.Normal("beta", 0.0, prior("beta_sd"), dims="covariate")
         if options.model_by_group:
-            tau = pm.HalfNormal("tau_gamma", 0.5 * scale)
+            tau = pm.HalfNormal("tau_gamma", prior("tau_gamma_sd"))
             # centred: the data inform gamma well (non-centred mixed poorly: ESS 100-220, divergences)
             p["gamma"] = pm.ZeroSumNormal("gamma", sigma=tau, dims=("group", "model"), n_zerosum_axes=2)
         return p
 
     def _draw_params(self, draws: dict, design: Design) -> dict:
         """Posterior draws in the shapes of :meth:`graph_parameters`."""
-        S = len(draws["b"])
+        S, G = len(draws["b"]), design.n_groups
         p = dict(draws)
-        if design.n_groups == 1:
-            p["mu_group"] = np.zeros((S, 1))
-            p["sigma_group"] = np.ones((S, 1)) if self.loadings else draws["sigma"][:, None]
+        if "mu_group" not in draws:
+            p["mu_group"] = np.zeros((S, G))
+        if "sigma_group" not in draws:
+            p["sigma_group"] = np.ones((S, G)) if self.loadings else np.repeat(draws["sigma"][:, None], G, axis=1)
         return p
 
     def components(self, params: dict, design: Design, options: FitOptions, xp):
@@ -130,28 +137,34 @@ class _LatentTrait(MixtureFamily):
 
 class Rasch(_LatentTrait):
     name = "rasch"
+    prior_scales = {"b_sd": 1.5, "sigma_sd": 1.5, "mu_group_sd": 1.0, "sigma_group_sd": 1.5, "beta_sd": 1.0,
+                    "tau_gamma_sd": 0.5}
+    logit_scaled = frozenset(prior_scales)
     summary = "shared latent difficulty theta_i with model effects b_j (1PL; logit or probit link)"
     priors = {
-        "b": "Normal(0, 2.55) logit / Normal(0, 1.5) probit: model effect (link scale)",
-        "sigma": "HalfNormal(2.55) logit / HalfNormal(1.5) probit: sd of latent difficulty (no group)",
-        "mu_group": "ZeroSumNormal(1.7 logit / 1 probit): difficulty location by group",
-        "sigma_group": "HalfNormal(2.55) logit / HalfNormal(1.5) probit: difficulty scale by group",
-        "beta": "Normal(0, 1.7) logit / Normal(0, 1) probit: shift of difficulty per sd of each covariate",
+        "b": "Normal(0, b_sd = 2.55 logit / 1.5 probit): model effect (link scale)",
+        "sigma": "HalfNormal(sigma_sd = 2.55 / 1.5): sd of latent difficulty (no group scale)",
+        "mu_group": "ZeroSumNormal(mu_group_sd = 1.7 / 1): difficulty location by group",
+        "sigma_group": "HalfNormal(sigma_group_sd = 2.55 / 1.5): difficulty scale by group",
+        "beta": "Normal(0, beta_sd = 1.7 / 1): shift of difficulty per sd of each covariate",
         "gamma": "ZeroSumNormal(tau_gamma) over (group, model): model-by-group effects, partially pooled",
-        "tau_gamma": "HalfNormal(0.85) logit / HalfNormal(0.5) probit",
+        "tau_gamma": "HalfNormal(tau_gamma_sd = 0.85 / 0.5)",
     }
 
 
 class TwoPL(_LatentTrait):
     name = "twopl"
     loadings = True
+    prior_scales = {"b_sd": 1.5, "a_sd": 0.5, "mu_group_sd": 1.0, "log_sigma_group_sd": 0.5, "beta_sd": 1.0,
+                    "tau_gamma_sd": 0.5}
+    logit_scaled = frozenset({"b_sd", "mu_group_sd", "beta_sd", "tau_gamma_sd"})
     summary = "latent difficulty scaled by model-specific loadings a_j > 0 (2PL)"
     priors = {
-        "b": "Normal(0, 2.55) logit / Normal(0, 1.5) probit: model effect (link scale)",
-        "a": "LogNormal(0, 0.5): loading of each model on difficulty (difficulty sd fixed to 1)",
-        "mu_group": "ZeroSumNormal(1.7 logit / 1 probit): difficulty location by group",
-        "sigma_group": "exp(ZeroSumNormal(0.5)): difficulty scale by group, geometric mean 1",
-        "beta": "Normal(0, 1.7) logit / Normal(0, 1) probit: shift of difficulty per sd of each covariate",
+        "b": "Normal(0, b_sd = 2.55 logit / 1.5 probit): model effect (link scale)",
+        "a": "LogNormal(0, a_sd = 0.5): loading of each model on difficulty (difficulty sd fixed to 1)",
+        "mu_group": "ZeroSumNormal(mu_group_sd = 1.7 / 1): difficulty location by group",
+        "sigma_group": "exp(ZeroSumNormal(log_sigma_group_sd = 0.5)): difficulty scale by group, geometric mean 1",
+        "beta": "Normal(0, beta_sd = 1.7 / 1): shift of difficulty per sd of each covariate",
         "gamma": "ZeroSumNormal(tau_gamma) over (group, model): model-by-group effects, partially pooled",
-        "tau_gamma": "HalfNormal(0.85) logit / HalfNormal(0.5) probit",
+        "tau_gamma": "HalfNormal(tau_gamma_sd = 0.85 / 0.5)",
     }

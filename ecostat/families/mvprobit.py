@@ -34,12 +34,13 @@ class MVProbit(Family):
     name = "mvprobit"
     summary = "latent z_i ~ MVN(mu, Omega), F_ij = 1[z_ij > 0]; Omega the tetrachoric correlation matrix"
     priors = {
-        "mu": "Normal(0, 1.5): latent mean of each model (f_j = Phi(mu_j))",
-        "corr": "LKJ(eta = 1) on Omega, through its canonical partial correlations (C-vine; Lewandowski, "
-                "Kurowicka & Joe 2009): cpc_ij ~ Beta(b_j, b_j) on (-1, 1), b_j = 1 + (k - 1 - j) / 2",
+        "mu": "Normal(0, mu_sd = 1.5): latent mean of each model (f_j = Phi(mu_j))",
+        "corr": "LKJ(lkj_eta = 1) on Omega, through its canonical partial correlations (C-vine; Lewandowski, "
+                "Kurowicka & Joe 2009): cpc_ij ~ Beta(b_j, b_j) on (-1, 1), b_j = lkj_eta + (k - 1 - j) / 2",
         "rho": "upper triangle of Omega: tetrachoric correlation of each pair (derived)",
     }
     supports = frozenset()
+    prior_scales = {"mu_sd": 1.5, "lkj_eta": 1.0}
 
     def check(self, design: Design, options: FitOptions) -> None:
         super().check(design, options)
@@ -57,8 +58,9 @@ class MVProbit(Family):
 
     def build(self, design: Design, options: FitOptions) -> None:
         k = design.k
-        mu = pm.Normal("mu", 0.0, 1.5, dims="model")
-        L = _cholesky_from_cpc(pm.Beta("cpc", alpha=_cpc_beta(k), beta=_cpc_beta(k), dims="cpc_pair"), k)
+        mu = pm.Normal("mu", 0.0, self.prior(options, "mu_sd"), dims="model")
+        shape = _cpc_beta(k, self.prior(options, "lkj_eta"))
+        L = _cholesky_from_cpc(pm.Beta("cpc", alpha=shape, beta=shape, dims="cpc_pair"), k)
         corr = pt.dot(L, L.T)
         pm.Deterministic("corr", corr, dims=("model", "model_bis"))
         iu = np.triu_indices(k, 1)
@@ -81,9 +83,9 @@ class MVProbit(Family):
         return pattern_log_prob_np(mu, L, design.patterns)
 
 
-def _cpc_beta(k: int) -> np.ndarray:
-    """Beta shape of each canonical partial correlation (row i, column j < i) under LKJ(1)."""
-    return np.array([1.0 + (k - 1 - (j + 1)) / 2.0 for i in range(k) for j in range(i)])
+def _cpc_beta(k: int, eta: float = 1.0) -> np.ndarray:
+    """Beta shape of each canonical partial correlation (row i, column j < i) under LKJ(eta)."""
+    return np.array([eta + (k - 1 - (j + 1)) / 2.0 for i in range(k) for j in range(i)])
 
 
 def _cholesky_from_cpc(raw, k: int):
