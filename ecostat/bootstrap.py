@@ -97,6 +97,13 @@ class BootstrapResult:
     ci : float
     n_undefined : int
         Replicates where the statistic was undefined (NaN), left out of the interval.
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> r = es.bootstrap(es.simulate(n=500, seed=0), es.systemic_failure_rate, n_boot=200, seed=1)
+    >>> bool(r.lo <= r.estimate <= r.hi), r.ci
+    (True, 0.95)
     """
 
     estimate: np.ndarray

@@ -40,6 +40,18 @@ def _float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
+def _prior(text: str) -> tuple[str, float]:
+    """argparse type: ``NAME=SCALE`` with a positive number."""
+    name, sep, value = text.partition("=")
+    try:
+        scale = float(value)
+    except ValueError:
+        scale = float("nan")
+    if not sep or not name.strip() or not math.isfinite(scale) or scale <= 0:
+        raise argparse.ArgumentTypeError(f"expected NAME=SCALE with a positive number (e.g. sigma_sd=1.5), got {text!r}")
+    return name.strip(), scale
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"ecostat: warning: {message}", file=sys.stderr if file is None else file)
 
@@ -63,16 +75,22 @@ def _data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--spec", metavar="FILE", help="named analysis (models/*.toml) whose settings become the defaults")
 
 
-#: spec keys -> command-line destinations
+#: spec keys -> command-line destinations (fit specs: formula, family, [model] and [sampler] keys too; the
+#: keys without a flag, such as priors and quadrature, are read from the spec by cmd_fit)
 _SPEC_TO_ARGS = {"n_boot": "bootstrap", "n_sim": "gof", "label": "label", "id": "id", "models": "models",
                  "years": "years", "group": "group", "seed": "seed", "ci": "ci", "bootstrap_by": "bootstrap_by",
-                 "hard_easy": "hard_easy", "rule": "rule"}
+                 "hard_easy": "hard_easy", "rule": "rule", "formula": "formula", "family": "family", "link": "link",
+                 "n_classes": "classes", "model_by_group": "model_by_group", "draws": "draws", "tune": "tune",
+                 "chains": "chains", "target_accept": "target_accept"}
 
 
 def _spec_defaults(spec) -> dict:
     out = {}
-    for key, value in {**spec.data, **spec.options}.items():
-        out[_SPEC_TO_ARGS[key]] = ",".join(map(str, value)) if isinstance(value, list) else value
+    settings = {**spec.data, **spec.options, **spec.model, **spec.sampler}
+    settings |= {k: v for k, v in (("formula", spec.formula), ("family", spec.family)) if v is not None}
+    for key, value in settings.items():
+        if key in _SPEC_TO_ARGS:
+            out[_SPEC_TO_ARGS[key]] = ",".join(map(str, value)) if isinstance(value, list) else value
     return out
 
 
@@ -112,14 +130,19 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     f = sub.add_parser("fit", help="Bayesian latent-difficulty model (rasch, twopl, mvprobit, ...) with posterior checks")
     _data_options(f)
-    f.add_argument("--family", required=True, metavar="F",
-                   help="independence, hard_easy, latent_class, rasch, twopl or mvprobit")
+    f.add_argument("--family", metavar="F",
+                   help="independence, hard_easy, latent_class, rasch, twopl or mvprobit (with --formula: picks among "
+                        "the families the formula fits)")
+    f.add_argument("--formula", metavar="FORMULA",
+                   help="R-style model instead of (or with) --family, e.g. \"fail ~ model + (1 | instance)\"")
     f.add_argument("--covariate", action="append", metavar="COL",
                    help="numeric column shifting latent difficulty (rasch, twopl); repeat or comma-separate")
     f.add_argument("--link", choices=["logit", "probit"], default="logit", help="link of rasch/twopl (default logit)")
     f.add_argument("--classes", type=_count, default=2, metavar="C", help="classes of latent_class (default 2)")
     f.add_argument("--model-by-group", action="store_true",
                    help="partially pooled model-by-group effects (rasch, twopl; needs --group)")
+    f.add_argument("--prior", action="append", type=_prior, metavar="NAME=SCALE",
+                   help="replace a prior hyperparameter of the family (repeatable), e.g. --prior sigma_sd=1.5")
     f.add_argument("--draws", type=_count, default=1000, metavar="N", help="posterior draws per chain (default 1000)")
     f.add_argument("--tune", type=_count, default=1000, metavar="N", help="tuning steps per chain (default 1000)")
     f.add_argument("--chains", type=_count, default=2, metavar="C", help="chains (default 2)")
@@ -132,7 +155,7 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     c.add_argument("fits", metavar="FIT", nargs="+", help="fit files written by `ecostat fit --out`")
     c.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
     if spec_defaults:
-        for sub_parser in (d, b):
+        for sub_parser in (d, b, f):
             known = {a.dest for a in sub_parser._actions}
             sub_parser.set_defaults(**{k: v for k, v in spec_defaults.items() if k in known})
     return parser
@@ -245,28 +268,59 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _fit_settings(args) -> dict:
+    """What ``fit_with`` needs: the command line's settings, and the fit spec's settings that have no flag."""
+    spec = getattr(args, "loaded_spec", None)
+    extra_model = {k: v for k, v in spec.model.items() if k not in _SPEC_TO_ARGS} if spec is not None else {}
+    extra_sampler = {k: v for k, v in spec.sampler.items() if k not in _SPEC_TO_ARGS} if spec is not None else {}
+    priors = dict(spec.priors) if spec is not None else {}
+    priors.update(dict(args.prior or []))  # a --prior replaces the spec's value of that prior only
+    model = {"link": args.link, "n_classes": args.classes, **extra_model}
+    if args.formula is not None:  # the formula decides on model-by-group effects unless the flag asks for them
+        model["model_by_group"] = True if args.model_by_group else None
+    else:
+        model["model_by_group"] = args.model_by_group
+    sampler = {"draws": args.draws, "tune": args.tune, "chains": args.chains, "seed": args.seed,
+               "target_accept": args.target_accept, **extra_sampler}
+    return {"formula": args.formula, "family": args.family, "model": model, "priors": priors, "sampler": sampler}
+
+
 def cmd_fit(args) -> int:
     from .errors import EcostatWarning
     from .families import get_family
+    from .spec import fit_with
 
-    get_family(args.family)  # an unknown family fails before the data are read
+    if args.family is None and args.formula is None:
+        raise EcostatError("ecostat fit needs a model: --family F (e.g. rasch), --formula \"fail ~ model + "
+                           "(1 | instance)\" or --spec models/NAME.toml (a fit spec, kind = \"fit\").")
+    if args.family is not None:
+        get_family(args.family)  # an unknown family fails before the data are read
+    if not 0.5 <= args.target_accept < 1:
+        raise EcostatError(f"--target-accept must be in [0.5, 1); got {args.target_accept}.")
+    spec = getattr(args, "loaded_spec", None)
+    if args.covariate is None and spec is not None and spec.data.get("covariates"):
+        args.covariate = list(spec.data["covariates"])  # --covariate replaces the spec's list
+    if args.formula is not None:  # the covariates a formula names are read from DATA without --covariate
+        from .spec import formula_covariates
+
+        named = formula_covariates(args.formula, args.family, args.group)
+        args.covariate = [*(args.covariate or []), *named] or None
+    settings = _fit_settings(args)
     fm = _read(args)
     covariates = _covariates(args)
     with warnings.catch_warnings():
         warnings.simplefilter("always", EcostatWarning)  # convergence and LOO warnings always reach stderr
-        from .fitting import fit
-
         what = f"{fm.n_instances} instances x {fm.n_models} decision-makers"
         if fm.group is not None:
             what += f", group {fm.group_name!r} ({len(fm.group.categories)} levels)"
         if covariates:
             what += f", covariates {', '.join(covariates)}"
-        _progress(f"{what}; building the {args.family} model")
+        model = f"model {args.formula!r}" + (f" ({args.family})" if args.family else "") if args.formula else \
+            f"{args.family} model"
+        _progress(f"{what}; building the {model}")
         _progress(f"sampling {args.chains} chains x ({args.tune} tuning + {args.draws} draws), seed {args.seed}")
         # --group asks for the group to be modelled: a family without group structure says so instead of pooling
-        res = fit(fm, args.family, group=True if args.group else None, covariates=covariates or None,
-                  link=args.link, n_classes=args.classes, model_by_group=args.model_by_group, draws=args.draws,
-                  tune=args.tune, chains=args.chains, seed=args.seed, target_accept=args.target_accept)
+        res = fit_with(fm, group=True if args.group else None, covariates=covariates or None, **settings)
         if args.out:
             path = res.save(args.out)
             _progress(f"saved the fit to {path}")
@@ -343,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if spec.kind != args.command:
                 raise EcostatError(f"spec {spec.name!r} is a {spec.kind!r} analysis; run it with `ecostat {spec.kind}`.")
             args = build_parser(_spec_defaults(spec)).parse_args(argv)  # explicit options still win
+            args.loaded_spec = spec
             _progress(f"spec {spec.name}: {spec.description}")
         return handler(args)
     except EcostatError as exc:

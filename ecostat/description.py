@@ -41,7 +41,17 @@ class Estimate:
 
 @dataclass
 class Description:
-    """Result of :func:`describe`; see :meth:`summary` and :meth:`to_dict`."""
+    """Result of :func:`describe`; see :meth:`summary` and :meth:`to_dict`.
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> d = es.describe(es.simulate(n=500, seed=0), n_boot=50, seed=0)
+    >>> d.models
+    ['m1', 'm2', 'm3']
+    >>> "homogenization" in d.to_dict()
+    True
+    """
 
     fm: FailureMatrix
     failure_rates: pd.DataFrame

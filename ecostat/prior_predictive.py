@@ -34,6 +34,13 @@ class PriorPredictive:
     idata : arviz.InferenceData
         ``prior`` group: the prior draws of every parameter.
     seed : int
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> pp = es.model("fail ~ model + (1 | instance)", es.simulate(n=300, seed=0)).prior_predictive(draws=30)
+    >>> pp.n_draws, pp.quantities()["quantity"].iloc[3]
+    (30, 'systemic failure rate')
     """
 
     model: object

@@ -8,11 +8,20 @@ import pytest
 
 import ecostat as es
 
-PUBLIC = sorted(name for name in dir(es) if not name.startswith("_") and inspect.isfunction(getattr(es, name)))
+#: everything exported, including the lazily imported PyMC-based API (es.fit, es.model, ...)
+PUBLIC = sorted(name for name in es.__all__ if inspect.isfunction(getattr(es, name)))
+CLASSES = sorted(name for name in es.__all__ if inspect.isclass(getattr(es, name))
+                 and not issubclass(getattr(es, name), (Exception, Warning)))
 
 
 @pytest.mark.parametrize("name", PUBLIC)
 def test_public_function_has_examples(name):
+    doc = inspect.getdoc(getattr(es, name)) or ""
+    assert "Examples\n--------" in doc and ">>>" in doc, f"ecostat.{name} lacks a runnable Examples section"
+
+
+@pytest.mark.parametrize("name", CLASSES)
+def test_public_class_has_examples(name):
     doc = inspect.getdoc(getattr(es, name)) or ""
     assert "Examples\n--------" in doc and ">>>" in doc, f"ecostat.{name} lacks a runnable Examples section"
 

@@ -96,6 +96,23 @@ class Design:
         h.update(repr((self.models, self.group_levels, self.covariate_names)).encode())
         return h.hexdigest()
 
+    def profile_table(self) -> ProfileTable:
+        """The profile rows as a :class:`~ecostat.profiles.ProfileTable` (with the group, without covariates).
+
+        Examples
+        --------
+        >>> import ecostat as es
+        >>> d = make_design(es.simulate(n=300, groups={"a": .5, "b": .5}, seed=0))
+        >>> t = d.profile_table()
+        >>> int(t.counts.sum()), t.group_levels
+        (300, ('a', 'b'))
+        """
+        grouped = self.n_groups > 1
+        return ProfileTable(patterns=self.patterns, counts=self.counts, models=tuple(self.models),
+                            group_codes=self.strata_group[self.strata] if grouped else None,
+                            group_levels=tuple(self.group_levels) if grouped else (),
+                            group_name=self.group_name or "group")
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for saving (inverse of :func:`design_from_arrays`)."""
         return {"patterns": self.patterns, "counts": self.counts, "strata": self.strata,
