@@ -77,6 +77,8 @@ __all__ = [
     "bootstrap", "bootstrap_frame", "resample_counts", "BootstrapResult", "describe", "Description", "Summary",
     # Bayesian families (imported on first use: PyMC loads in seconds)
     "fit", "FitResult", "load_fit", "compare", "FAMILIES", "model", "Model", "PriorPredictive",
+    # statsmodels counterparts (Cochran's Q, McNemar, GEE, BinomialBayesMixedGLM; imported on first use)
+    "frequentist",
     # formulas (pure: no PyMC)
     "parse_formula", "FormulaError",
     # named analyses
@@ -92,7 +94,7 @@ __all__ = [
 _LAZY = {"fit": ("fitting", "fit"), "FitResult": ("results", "FitResult"), "load_fit": ("results", "load_fit"),
          "compare": ("comparison", "compare"), "FAMILIES": ("families", "FAMILIES"),
          "model": ("unfitted_model", "model"), "Model": ("unfitted_model", "Model"),
-         "PriorPredictive": ("prior_predictive", "PriorPredictive")}
+         "PriorPredictive": ("prior_predictive", "PriorPredictive"), "frequentist": ("frequentist", None)}
 
 
 def __getattr__(name: str):
@@ -100,7 +102,8 @@ def __getattr__(name: str):
     if name in _LAZY:
         import importlib
         module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(f".{module}", __name__), attr)
+        value = importlib.import_module(f".{module}", __name__)
+        value = value if attr is None else getattr(value, attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'ecostat' has no attribute {name!r}")

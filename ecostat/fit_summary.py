@@ -97,7 +97,7 @@ def _diagnostics_frame(diag: dict) -> pd.DataFrame:
     return pd.DataFrame({"diagnostic": keys, "value": [float(diag[k]) for k in keys]})
 
 
-def fit_summary(res, prob: float = 0.95) -> Summary:
+def fit_summary(res, prob: float = 0.95, classical: bool = True) -> Summary:
     """Summary of a :class:`~ecostat.results.FitResult` (see :meth:`FitResult.summary`)."""
     d = res.design
     diag = res.diagnostics
@@ -119,6 +119,9 @@ def fit_summary(res, prob: float = 0.95) -> Summary:
     if d.n_groups > 1:
         per_group, contrasts = disparity_frames(res, prob)
         tables += [(f"Disparity by group ({pct} HDI)", per_group), ("Group contrasts", contrasts)]
+    if classical:
+        from .fit_classical import classical_tables
+        tables += classical_tables(res, prob)
     tables.append(("Sampler diagnostics", _diagnostics_frame(diag)))
     notes = [f"Not converged: {p}." for p in diag["problems"]]
     notes.append("P(> indep) is the posterior probability that the quantity exceeds its value under "

@@ -226,10 +226,18 @@ class FitResult:
         return s[["parameter", "mean", "sd", *[c for c in s.columns if c.startswith("hdi")], "r_hat", "ess_bulk",
                   "ess_tail"]]
 
-    def summary(self, prob: float = 0.95):
-        """Printable summary (text, LaTeX, HTML) of parameters, ecosystem quantities, disparity, diagnostics."""
+    def summary(self, prob: float = 0.95, classical: bool = True):
+        """Printable summary (text, LaTeX, HTML, DataFrame) of the fit.
+
+        Tables: parameters; ecosystem quantities against independence;
+        disparity by group and group contrasts (with a group); the classical
+        tests that answer the same questions (Cochran's Q, GEE exchangeable
+        correlation, McNemar; :mod:`ecostat.frequentist`) beside the
+        posterior's answers (``classical=False`` leaves them out); sampler
+        diagnostics.
+        """
         from .fit_summary import fit_summary
-        return fit_summary(self, prob)
+        return fit_summary(self, prob, classical)
 
     def to_dict(self, prob: float = 0.95, ppc_seed: int = 0) -> dict:
         """JSON-ready object with the keys documented in the README (``ecostat fit --json``)."""

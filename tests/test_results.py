@@ -99,3 +99,26 @@ def test_small_grouped_fit(grouped_fit, tmp_path):
         order = np.argsort((sub[list(res.design.models)].to_numpy() == 1).sum(1), kind="stable")
         assert np.all(np.diff(sub["difficulty"].to_numpy()[order][[0, -1]]) > 0)
     assert table.loc[n_fail == 3, "p_all_fail"].min() > table.loc[n_fail == 0, "p_all_fail"].max()
+
+
+def test_summary_puts_the_classical_tests_beside_the_posterior(grouped_fit):
+    from ecostat import frequentist
+
+    res = grouped_fit
+    tables = dict(res.summary().tables)
+    tests = tables["Classical tests beside the posterior"]
+    expanded = es.FailureMatrix(np.repeat(res.design.patterns, res.design.counts, axis=0), models=res.design.models)
+    q = frequentist.cochrans_q(expanded)
+    assert tests["estimate or statistic"].iloc[0] == pytest.approx(q.statistic)
+    assert tests["p_value"].iloc[0] == pytest.approx(q.p_value)
+    levels = np.asarray(res.design.group_levels)[res.design.strata_group[res.design.strata]]
+    gee = frequentist.gee_exchangeable(expanded.with_group(np.repeat(levels, res.design.counts)), group=True)
+    assert tests["estimate or statistic"].iloc[1] == pytest.approx(gee.correlation)
+    assert tests["question"].tolist()[2] == "do failure rates differ between groups?"
+    H = res.quantity("homogenization")
+    assert tests["posterior"].iloc[1].startswith(f"H {H['mean']:.4g} [")
+    pairs = tables["Pairwise McNemar tests beside the posterior"]
+    assert pairs["pair"].tolist() == ["m1 vs m2", "m1 vs m3", "m2 vs m3"]
+    mc = frequentist.mcnemar_pairs(expanded)
+    np.testing.assert_allclose(pairs["McNemar p (Holm)"], mc["p_adjusted"])
+    assert "Classical tests beside the posterior" not in dict(res.summary(classical=False).tables)
