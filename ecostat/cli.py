@@ -352,28 +352,20 @@ def cmd_compare(args) -> int:
         warnings.simplefilter("always", EcostatWarning)
         from .comparison import compare
         from .loo import compare as loo_compare
+        from .loo_align import align_loo
         from .results import FitResult
 
         fits = []
         for path in args.fits:
             _progress(f"loading {path}")
             fits.append(FitResult.load(path))
-        same_data: dict[str, list] = {}
-        for path, res in zip(args.fits, fits):
-            same_data.setdefault(res.digest, []).append((path, res))
-        if len(same_data) > 1:
-            parts = [f"{', '.join(p for p, _ in pairs)} ({pairs[0][1].design.n_instances} instances, "
-                     f"digest {digest[:12]})" for digest, pairs in same_data.items()]
-            raise EcostatError("the fits were made on different data and cannot be compared by LOO: "
-                               + "; ".join(parts) + ". Fit every family to the same data (same file, models, "
-                               "--group and --covariate).")
         names = _fit_names(args.fits, fits)
         if len(set(names)) < len(names):
             raise EcostatError(f"the same fit file is named twice ({', '.join(args.fits)}); name each file once.")
         by_name = dict(zip(names, fits))
         _progress(f"comparing {len(fits)} fits by PSIS-LOO")
         if args.json:
-            table = loo_compare({n: f.loo() for n, f in by_name.items()})
+            table = loo_compare(align_loo(by_name))
             models = [{"name": n, "family": by_name[n].family, "elpd": float(r["elpd_loo"]), "se": float(r["se"]),
                        "p_loo": float(r["p_loo"]), "elpd_diff": float(r["elpd_diff"]), "dse": float(r["dse"]),
                        "weight": float(r["weight"]), "rank": int(r["rank"])} for n, r in table.iterrows()]

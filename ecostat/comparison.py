@@ -63,16 +63,6 @@ def _as_mapping(fits) -> dict:
     return {str(k): v for k, v in named.items()}
 
 
-def _check_same_data(named: dict) -> None:
-    ref_name, ref = next(iter(named.items()))
-    other = [n for n, r in named.items() if r.digest != ref.digest]
-    if other:
-        raise EcostatError(
-            f"fits {other} were made on different data than {ref_name!r} ({ref.design.n_instances} instances, "
-            f"digest {ref.digest[:12]}); LOO compares models of the same profile table. Fit every family to the same "
-            "data (same decision-makers, group and covariates).")
-
-
 def _interval_text(s: dict) -> str:
     return f"{_fmt(float(s['mean']), 4)} [{_fmt(float(s['hdi_low']), 4)}, {_fmt(float(s['hdi_high']), 4)}]"
 
@@ -97,9 +87,11 @@ def compare(*fits, prob: float = 0.95) -> Summary:
     Parameters
     ----------
     *fits : FitResult, or one mapping name -> FitResult
-        Fits from :func:`ecostat.fit` or :func:`ecostat.load_fit`, all on the
-        same data (same design digest). Positional fits are named by their
-        family (numbered where a family repeats).
+        Fits from :func:`ecostat.fit` or :func:`ecostat.load_fit`, all of the
+        same instances. Their strata may differ where one refines the other (a
+        model with a group against one without, a covariate against none):
+        LOO then pairs the instances on the finer rows (:mod:`ecostat.loo_align`).
+        Positional fits are named by their family (numbered where a family repeats).
     prob : float
         Mass of the highest-density intervals (default 0.95).
 
@@ -119,8 +111,8 @@ def compare(*fits, prob: float = 0.95) -> Summary:
     Raises
     ------
     EcostatError
-        When the fits were made on different data, or something else than a
-        FitResult is given.
+        When the fits were made on different instances, their designs are not
+        nested, or something else than a FitResult is given.
 
     See Also
     --------
@@ -141,9 +133,10 @@ def compare(*fits, prob: float = 0.95) -> Summary:
     """
     from .loo import compare as loo_compare
 
+    from .loo_align import align_loo
+
     named = _as_mapping(fits)
-    _check_same_data(named)
-    table = loo_compare({n: r.loo() for n, r in named.items()})
+    table = loo_compare(align_loo(named))
     order = list(table.index)
     loo_frame = table.reset_index(names="model")
     loo_frame.insert(1, "family", [named[n].family for n in order])

@@ -146,13 +146,21 @@ def test_compare_ranks_rasch_first(fits, capsys):
     assert out.index("rasch") < out.index("independence (independence)")
 
 
-def test_compare_different_data_is_an_error(fits, sim_csv, tmp_path, capsys, prior_sampler):
-    other = tmp_path / "nogroup.nc"
-    code, _, err = _run(["fit", sim_csv, "--models", "m1,m2,m3", "--family", "rasch", *FAST, "--out", other], capsys)
+def test_compare_nested_designs_and_different_data(fits, sim_csv, tmp_path, capsys, prior_sampler):
+    # the same instances without the group: nested strata, so LOO pairs the instances
+    pooled = tmp_path / "nogroup.nc"
+    code, _, err = _run(["fit", sim_csv, "--models", "m1,m2,m3", "--family", "rasch", *FAST, "--out", pooled], capsys)
+    assert code == 0, err
+    code, out, err = _run(["compare", fits["rasch"]["path"], pooled, "--json"], capsys)
+    assert code == 0, err
+    assert {m["name"] for m in json.loads(out)["models"]} == {"rasch", "nogroup"}
+    # other decision-makers: different data
+    other = tmp_path / "two.nc"
+    code, _, err = _run(["fit", sim_csv, "--models", "m1,m2", "--family", "rasch", *FAST, "--out", other], capsys)
     assert code == 0, err
     code, out, err = _run(["compare", fits["rasch"]["path"], other], capsys)
     assert code == 2 and out == ""
-    assert "different data" in err and "rasch.nc" in err and "nogroup.nc" in err
+    assert "different data" in err and "'rasch'" in err and "'two'" in err
 
 
 def test_compare_missing_file(tmp_path, capsys):

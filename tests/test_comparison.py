@@ -103,8 +103,34 @@ def test_repeated_family_is_numbered(fits):
 
 def test_different_data_is_an_error(fits):
     other = _quiet_fit(es.simulate(n=300, family="independence", seed=5), "independence", draws=50, tune=50, seed=0)
-    with pytest.raises(es.EcostatError, match=r"fits \['other'\] were made on different data than 'rasch'"):
+    with pytest.raises(es.EcostatError, match=r"fits 'rasch' and 'other' were made on different data"):
         es.compare({"rasch": fits["rasch"], "other": other})
+
+
+def test_nested_designs_pair_instances_on_the_finer_rows():
+    import numpy as np
+
+    from ecostat.loo_align import align_loo
+
+    fm = es.simulate(n=600, family="rasch", groups={"a": 0.5, "b": 0.5}, group_scale={"a": 0.5, "b": 2.5},
+                     covariate_effect=0.8, seed=7)
+    fits = {"pooled": _quiet_fit(fm, "rasch", group=False, draws=200, tune=200, seed=1),
+            "by group": _quiet_fit(fm, "rasch", draws=200, tune=200, seed=1),
+            "covariate": _quiet_fit(fm, "rasch", group=False, covariates="x", draws=200, tune=200, seed=1)}
+    aligned = align_loo({k: fits[k] for k in ("pooled", "by group")})
+    for name in ("pooled", "by group"):  # elpd, se and p_loo do not depend on the rows
+        assert aligned[name].elpd == pytest.approx(fits[name].loo().elpd)
+        assert aligned[name].se == pytest.approx(fits[name].loo().se)
+    np.testing.assert_array_equal(aligned["pooled"].counts, fits["by group"].design.counts)
+    # by hand: each instance's pooled elpd is its pattern row's value
+    pooled = fits["pooled"]
+    index = {tuple(p): i for i, p in enumerate(pooled.design.patterns)}
+    expect = [pooled.loo().pointwise[index[tuple(p)]] for p in fits["by group"].design.patterns]
+    np.testing.assert_array_equal(aligned["pooled"].pointwise, expect)
+    s = es.compare({k: fits[k] for k in ("pooled", "by group")})
+    assert s.tables[0][1]["model"].iloc[0] == "by group"  # the group scales differ 5-fold
+    with pytest.raises(es.EcostatError, match="not nested"):
+        es.compare(fits["by group"], fits["covariate"])
 
 
 @pytest.mark.parametrize("bad, message", [
