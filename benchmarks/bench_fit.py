@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -73,7 +74,8 @@ def quiet():
     logging.getLogger("pymc").setLevel(logging.ERROR)
 
 
-from ecostat.families.per_instance import per_instance_rasch as per_instance_model  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the reference model is test code
+from per_instance import per_instance_rasch as per_instance_model  # noqa: E402
 
 
 def summary(idata):

@@ -7,16 +7,17 @@ uncertainty. Start with :func:`read_wide` / :func:`read_hapi` and
 :func:`describe`.
 """
 
-from . import alternatives, groups, improvement, leader, pairwise
-from .alternatives import alternative_metrics_frame, exp_exp, min_exp, pairwise_metrics
-from .baselines import PAPER_ALPHAS, PAPER_DELTAS, fit_hard_easy, hard_easy_distribution, hard_easy_grid, hard_easy_rates
-from .bootstrap import BootstrapResult, bootstrap, bootstrap_frame, resample_counts
-from .describe import Description, describe
+from .descriptive import alternatives, groups, improvement, leader, pairwise
+from .descriptive.alternatives import alternative_metrics_frame, exp_exp, min_exp, pairwise_metrics
+from .descriptive.baselines import PAPER_ALPHAS, PAPER_DELTAS, fit_hard_easy, hard_easy_distribution, hard_easy_grid, hard_easy_rates
+from .descriptive.bootstrap import BootstrapResult, bootstrap, bootstrap_frame, resample_counts
+from .descriptive.describe import Description, describe
+from ._moved import install as _install_moved_paths
 from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
-from .failures import FailureMatrix, parse_columns
-from .formula import FormulaError, parse_formula
-from .gof import goodness_of_fit
-from .groups import (
+from .data.failures import FailureMatrix, parse_columns
+from .bayes.formula import FormulaError, parse_formula
+from .descriptive.gof import goodness_of_fit
+from .descriptive.groups import (
     bin_covariate,
     group_failure_rates,
     h_avg,
@@ -25,10 +26,10 @@ from .groups import (
     stratified_excess,
     unfairness,
 )
-from .improvement import improvement_analysis, improvements, threshold_sweep, transitions
-from .io import from_predictions, read_hapi, read_long, read_table, read_wide
-from .leader import leader_following, leader_following_systemic
-from .metrics import (
+from .descriptive.improvement import improvement_analysis, improvements, threshold_sweep, transitions
+from .data.readers import from_predictions, read_hapi, read_long, read_table, read_wide
+from .descriptive.leader import leader_following, leader_following_systemic
+from .descriptive.metrics import (
     expected_systemic_failure_rate,
     failure_count_distribution,
     failure_rates,
@@ -37,7 +38,7 @@ from .metrics import (
     systemic_excess,
     systemic_failure_rate,
 )
-from .pairwise import cohens_kappa, double_fault, pairwise_agreement_frame, yules_q
+from .descriptive.pairwise import cohens_kappa, double_fault, pairwise_agreement_frame, yules_q
 from .plots import (
     plot_failure_distribution,
     plot_group_excess,
@@ -47,11 +48,13 @@ from .plots import (
     plot_observed_vs_baseline,
     plot_ppc,
 )
-from .poibin import poisson_binomial_pmf
-from .profiles import ProfileTable
-from .simulate import simulate, simulate_parameters
-from .spec import Spec, load_spec
-from .summary import Summary
+from .descriptive.poibin import poisson_binomial_pmf
+from .data.profiles import ProfileTable
+from .bayes.simulate import simulate, simulate_parameters
+from .interface.spec import Spec, load_spec
+from .report.summary import Summary
+
+_install_moved_paths()  # old module paths (ecostat.leader, ...) resolve with a DeprecationWarning
 
 __version__ = "0.1.0"
 
@@ -91,10 +94,10 @@ __all__ = [
 ]
 
 
-_LAZY = {"fit": ("fitting", "fit"), "FitResult": ("results", "FitResult"), "load_fit": ("results", "load_fit"),
-         "compare": ("comparison", "compare"), "FAMILIES": ("families", "FAMILIES"),
-         "model": ("unfitted_model", "model"), "Model": ("unfitted_model", "Model"),
-         "PriorPredictive": ("prior_predictive", "PriorPredictive"), "frequentist": ("frequentist", None)}
+_LAZY = {"fit": ("bayes.fitting", "fit"), "FitResult": ("bayes.results", "FitResult"),
+         "load_fit": ("bayes.results", "load_fit"), "compare": ("bayes.comparison", "compare"),
+         "FAMILIES": ("bayes.families", "FAMILIES"), "model": ("bayes.model", "model"), "Model": ("bayes.model", "Model"),
+         "PriorPredictive": ("bayes.prior_predictive", "PriorPredictive"), "frequentist": ("frequentist", None)}
 
 
 def __getattr__(name: str):

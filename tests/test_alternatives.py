@@ -1,4 +1,4 @@
-"""Alternative metrics of Bommasani 2022 App. A.4 (ecostat.alternatives) against independent computations.
+"""Alternative metrics of Bommasani 2022 App. A.4 (ecostat.descriptive.alternatives) against independent computations.
 
 Covariance uses the population convention (np.cov(..., ddof=0)) because the
 paper's eq. 12 is written with expectations; Pearson is ddof-free (np.corrcoef).
@@ -13,7 +13,7 @@ import pytest
 
 import ecostat as es
 from conftest import random_fm
-from ecostat.alternatives import (
+from ecostat.descriptive.alternatives import (
     alternative_metrics_frame,
     exp_exp,
     exp_exp_losses,

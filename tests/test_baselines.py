@@ -1,4 +1,4 @@
-"""Hard/easy baseline (ecostat.baselines) and goodness of fit (ecostat.gof).
+"""Hard/easy baseline (ecostat.descriptive.baselines) and goodness of fit (ecostat.descriptive.gof).
 
 References: Toups 2023 App. A.3 eq. 3-5, recomputed by enumerating all 2^k
 profiles; the paper's (alpha, Delta) grid and validity rule checked in exact

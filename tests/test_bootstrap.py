@@ -20,7 +20,7 @@ def test_bit_reproducible():
 
 
 def test_chunked_evaluation_equals_one_shot(monkeypatch):
-    module = sys.modules["ecostat.bootstrap"]
+    module = sys.modules["ecostat.descriptive.bootstrap"]
     fm = es.simulate(n=3000, seed=2)
     counts = es.resample_counts(fm, 97, seed=5)
     whole = es.bootstrap(fm, es.failure_rates, counts=counts)
@@ -93,7 +93,7 @@ def test_bootstrap_frame_matches_vectorized_bootstrap():
 
 
 def test_bootstrap_frame_for_improvement():
-    from ecostat.improvement import improvement_analysis
+    from ecostat.descriptive.improvement import improvement_analysis
 
     full = es.simulate(n=2000, versions=["2020", "2021"], seed=2)
     out = es.bootstrap_frame(full, lambda d, counts=None: improvement_analysis(d, "m2", counts=counts).table,

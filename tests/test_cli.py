@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from conftest import hapi_path
-from ecostat.cli import main
+from ecostat.interface.cli import main
 
 
 def run_json(capsys, *argv):

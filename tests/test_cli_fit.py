@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import ecostat as es
-from ecostat.cli import main
+from ecostat.interface.cli import main
 
 FAST = ["--draws", "150", "--tune", "200", "--chains", "2"]
 
@@ -232,7 +232,7 @@ def test_fit_text_with_covariates(sim_csv, capsys, prior_sampler):
 
 
 def test_covariates_repeat_or_comma_separate(sim_csv, capsys):
-    from ecostat.cli import _covariates, build_parser
+    from ecostat.interface.cli import _covariates, build_parser
 
     args = build_parser().parse_args(["fit", str(sim_csv), "--family", "rasch", "--covariate", "x,y", "--covariate",
                                       "z", "--covariate", "x"])

@@ -31,9 +31,9 @@ pm = pytest.importorskip("pymc")
 
 from pymc.model.transform.conditioning import remove_value_transforms  # noqa: E402
 
-from ecostat.families import FitOptions, make_design  # noqa: E402
-from ecostat.families.per_instance import per_instance_rasch  # noqa: E402
-from ecostat.fitting import build_model  # noqa: E402
+from ecostat.bayes.families import FitOptions, make_design  # noqa: E402
+from per_instance import per_instance_rasch  # noqa: E402
+from ecostat.bayes.fitting import build_model  # noqa: E402
 
 PRIOR_SD = 1.5 * 1.7  # logit scale of b, sigma and sigma_group (Rasch.priors: 2.55)
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import ecostat as es
-from ecostat.comparison import fit_names
-from ecostat.summary import Summary
+from ecostat.bayes.comparison import fit_names
+from ecostat.report.summary import Summary
 
 
 def _quiet_fit(fm, family, **kw):
@@ -36,7 +36,7 @@ def summary(fits):
 
 
 def test_lazy_export():
-    from ecostat import comparison
+    from ecostat.bayes import comparison
 
     assert es.compare is comparison.compare
 
@@ -110,7 +110,7 @@ def test_different_data_is_an_error(fits):
 def test_nested_designs_pair_instances_on_the_finer_rows():
     import numpy as np
 
-    from ecostat.loo_align import align_loo
+    from ecostat.bayes.loo_align import align_loo
 
     fm = es.simulate(n=600, family="rasch", groups={"a": 0.5, "b": 0.5}, group_scale={"a": 0.5, "b": 2.5},
                      covariate_effect=0.8, seed=7)

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import ecostat as es
-from ecostat.baselines import all_profiles
-from ecostat.families import FAMILIES, FitOptions, get_family, make_design
-from ecostat.fitting import build_model
+from ecostat.descriptive.baselines import all_profiles
+from ecostat.bayes.families import FAMILIES, FitOptions, get_family, make_design
+from ecostat.bayes.fitting import build_model
 
 CASES = [
     ("independence", {}, FitOptions()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecostat.formula import FormulaError, parse_formula
+from ecostat.bayes.formula import FormulaError, parse_formula
 
 # formula, family=, expected (family, group, location, scale, model_by_group, covariates)
 FORMS = [

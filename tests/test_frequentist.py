@@ -30,7 +30,7 @@ from ecostat.frequentist import (
     mcnemar_pairs,
 )
 from ecostat.frequentist.mixed_glm import DEFAULT_MAX_INSTANCES
-from ecostat.profiles import ProfileTable
+from ecostat.data.profiles import ProfileTable
 
 REF = json.loads((RESULTS / "frequentist_reference.json").read_text())
 

@@ -1,4 +1,4 @@
-"""Group metrics (ecostat.groups) against pandas groupby computations and the paper's toy scenarios.
+"""Group metrics (ecostat.descriptive.groups) against pandas groupby computations and the paper's toy scenarios.
 
 References: Bommasani 2022 eq. 4 (FAIL_g), eq. 6 (UNFAIRNESS, sample variance),
 eq. 7-9 (H_avg, H_unif, H_worst) and App. A.2 (two toy scenarios); Toups 2023

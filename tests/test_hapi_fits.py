@@ -11,7 +11,7 @@ import pytest
 
 import ecostat as es
 from conftest import PAPER_APIS
-from ecostat.tetrachoric import tetrachoric_matrix
+from ecostat.descriptive.tetrachoric import tetrachoric_matrix
 
 ALL = list(PAPER_APIS)
 FAST = ["ferplus"]

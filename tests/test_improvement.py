@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import ecostat as es
-from ecostat.improvement import (
+from ecostat.descriptive.improvement import (
     ImprovementResult,
     improvement_analysis,
     improvement_arrays,
@@ -16,7 +16,7 @@ from ecostat.improvement import (
     threshold_sweep,
     transitions,
 )
-from ecostat.leader import profile_labels
+from ecostat.descriptive.leader import profile_labels
 from ecostat.plots.improvement import plot_improvement_scatter, plot_improvements
 
 COLS = ["a_2020", "a_2021", "b_2020", "b_2021", "c_2020"]

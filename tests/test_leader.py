@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import ecostat as es
-from ecostat.leader import leader_following, leader_following_systemic, leader_statistics, profile_labels
+from ecostat.descriptive.leader import leader_following, leader_following_systemic, leader_statistics, profile_labels
 
 
 def simulate(rng, n=400, k=4):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ecostat.errors import EcostatError, EcostatWarning
-from ecostat.loo import compare, profile_loo, row_loglik
+from ecostat.bayes.loo import compare, profile_loo, row_loglik
 
 PATTERNS = np.array([[0, 0], [1, 0], [0, 1], [1, 1]])
 COUNTS = np.array([5, 3, 2, 7])

@@ -1,4 +1,4 @@
-"""Core metrics (ecostat.metrics) against plain-numpy references on the raw failure matrix.
+"""Core metrics (ecostat.descriptive.metrics) against plain-numpy references on the raw failure matrix.
 
 References: Toups 2023 eq. 1-2 (observed and independence #failures
 distributions) and Bommasani 2022 eq. 1-3 and App. A.3 eq. 10 (systemic failure,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import ecostat as es
-from ecostat.unfitted_model import Model
+from ecostat.bayes.model import Model
 
 
 @pytest.fixture(scope="module")

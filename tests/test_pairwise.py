@@ -1,4 +1,4 @@
-"""Pairwise agreement measures (ecostat.pairwise) against independent computations.
+"""Pairwise agreement measures (ecostat.descriptive.pairwise) against independent computations.
 
 References: statsmodels (cohens_kappa on the 2x2 table; Table2x2 odds ratio for
 Yule's Q = (OR - 1) / (OR + 1)), numpy counts on the raw failure matrix, and
@@ -15,8 +15,8 @@ from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
 
 import ecostat as es
 from conftest import random_fm
-from ecostat.alternatives import alternative_metrics_frame
-from ecostat.pairwise import cohens_kappa, disagreement, double_fault, pair_tables, pairwise_agreement_frame, yules_q
+from ecostat.descriptive.alternatives import alternative_metrics_frame
+from ecostat.descriptive.pairwise import cohens_kappa, disagreement, double_fault, pair_tables, pairwise_agreement_frame, yules_q
 
 
 def raw_table(F, a, b):

@@ -57,7 +57,7 @@ def test_group_excess_bars(fm):
 
 
 def test_improvement_plots():
-    from ecostat.improvement import improvement_analysis, improvements
+    from ecostat.descriptive.improvement import improvement_analysis, improvements
 
     full = es.simulate(n=3000, versions=["2020", "2021"], seed=1)
     ax = es.plot_improvements(improvement_analysis(full, "m1"))
@@ -182,7 +182,7 @@ def test_hard_easy_grid_invalid_cells(hapi):
 
 
 def test_improvement_plots_readable():
-    from ecostat.improvement import improvement_analysis, improvements
+    from ecostat.descriptive.improvement import improvement_analysis, improvements
 
     full = es.simulate(n=2000, failure_rates=[0.2, 0.25, 0.3, 0.35, 0.3], versions=["2020", "2021"], seed=1)
     ax = es.plot_improvements(improvement_analysis(full, "m1"))

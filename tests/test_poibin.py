@@ -1,4 +1,4 @@
-"""Poisson-Binomial pmf (ecostat.poibin) against brute force and exact rational arithmetic.
+"""Poisson-Binomial pmf (ecostat.descriptive.poibin) against brute force and exact rational arithmetic.
 
 References: enumeration of all 2^k Bernoulli outcomes (k <= 10) and an exact
 integer/Fraction convolution for k = 200 (Toups 2023, eq. 2).

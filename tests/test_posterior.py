@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import ecostat as es
-from ecostat import posterior as post
-from ecostat.baselines import all_profiles
+from ecostat.bayes import posterior as post
+from ecostat.descriptive.baselines import all_profiles
 
 
 def _empirical(fm):

@@ -10,7 +10,7 @@ import pytest
 
 from ecostat.errors import EcostatError
 from ecostat.plots import plot_ppc
-from ecostat.ppc import (
+from ecostat.bayes.ppc import (
     STATISTICS,
     complete_counts,
     ecosystem_statistics,

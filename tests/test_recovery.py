@@ -38,9 +38,9 @@ import numpy as np
 import pytest
 
 import ecostat as es
-from ecostat import posterior as post
-from ecostat.families import FAMILIES
-from ecostat.simulate import simulate_parameters
+from ecostat.bayes import posterior as post
+from ecostat.bayes.families import FAMILIES
+from ecostat.bayes.simulate import simulate_parameters
 
 QUANTITIES = ("homogenization", "systemic_failure_rate")
 SAMPLER = dict(draws=400, tune=500, chains=2)  # fast subset; the slow set draws 500 (R-hat <= 1.01 is strict)

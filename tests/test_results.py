@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import ecostat as es
-from ecostat.families import FitOptions, make_design
-from ecostat.results import FitResult
+from ecostat.bayes.families import FitOptions, make_design
+from ecostat.bayes.results import FitResult
 
 
 def _mock(design, b, sigma, rng, spread=0.02, shift=0.0, draws=400):

@@ -87,9 +87,9 @@ def test_true_parameters_imply_the_simulated_profiles(name):
     """pattern_log_prob at simulate_parameters reproduces the simulated profile frequencies (chi-square)."""
     from scipy.stats import chi2
 
-    from ecostat.baselines import all_profiles
-    from ecostat.families import FAMILIES, FitOptions, make_design
-    from ecostat.simulate import simulate_parameters
+    from ecostat.descriptive.baselines import all_profiles
+    from ecostat.bayes.families import FAMILIES, FitOptions, make_design
+    from ecostat.bayes.simulate import simulate_parameters
 
     kw = MAPPING_CASES[name]
     continuous = kw.get("covariate_effect") and not kw.get("covariate_levels")
@@ -124,7 +124,7 @@ def test_new_families_bit_reproducible():
 def test_simulate_parameters_identification():
     from scipy.special import logit, ndtri
 
-    from ecostat.simulate import simulate_parameters
+    from ecostat.bayes.simulate import simulate_parameters
 
     p = simulate_parameters(family="rasch", groups={"a": 1, "b": 2},
                             model_group_effects={"a": [0.6, 0.0, 0.0], "b": [0.0, 0.0, 0.3]})
@@ -176,7 +176,7 @@ def test_discrete_covariate():
 def test_latent_class_defaults_are_hard_easy():
     a = es.simulate(n=2000, family="latent_class", alpha=0.25, delta=1.0, seed=4)
     assert a.n_models == 3
-    from ecostat.simulate import simulate_parameters
+    from ecostat.bayes.simulate import simulate_parameters
     p = simulate_parameters(family="latent_class", alpha=0.25, delta=1.0)
     np.testing.assert_allclose(p["share"], [0.75, 0.25])
     hard, easy = es.hard_easy_rates([0.1, 0.15, 0.2], 0.25, 1.0)
@@ -184,7 +184,7 @@ def test_latent_class_defaults_are_hard_easy():
 
 
 def test_new_argument_errors():
-    from ecostat.simulate import simulate_parameters
+    from ecostat.bayes.simulate import simulate_parameters
 
     with pytest.raises(es.EcostatError, match="loadings applies to family 'twopl'"):
         es.simulate(family="rasch", loadings=[1, 1, 1])

@@ -40,7 +40,7 @@ def test_every_spec_loads(path):
 @pytest.mark.skipif(not HAPI.exists(), reason="pinned results are on ../shared/data/hapi")
 @pytest.mark.parametrize("path", PINNED, ids=[p.stem for p in PINNED])
 def test_pinned_results_reproduce(path, monkeypatch, capsys):
-    from ecostat.cli import main
+    from ecostat.interface.cli import main
 
     pinned = json.loads(path.read_text())
     monkeypatch.chdir(ROOT)
@@ -56,7 +56,7 @@ def test_spec_run_equals_command(monkeypatch):
 
 
 def test_command_line_overrides_spec(capsys):
-    from ecostat.cli import main
+    from ecostat.interface.cli import main
 
     spec = str(ROOT / "models" / "toups2023_homogeneous_outcomes.toml")
     assert main(["describe", str(HAPI / "digit.csv.gz"), "--models", "google,ibm,microsoft", "--spec", spec,
@@ -91,7 +91,7 @@ def test_broken_specs_fail_clearly(tmp_path, text, message):
 
 
 def test_spec_kind_must_match_command(tmp_path, capsys):
-    from ecostat.cli import main
+    from ecostat.interface.cli import main
 
     path = write(tmp_path, 'name = "x"\nkind = "baseline"\n')
     assert main(["describe", str(HAPI / "digit.csv.gz"), "--models", "google,ibm,microsoft", "--spec", str(path)]) == 2

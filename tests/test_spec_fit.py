@@ -17,7 +17,7 @@ import pytest
 
 import ecostat as es
 from conftest import HAPI, PAPER_APIS, ROOT
-from ecostat.cli import main
+from ecostat.interface.cli import main
 
 MODELS = ROOT / "models"
 FIT_SPECS = sorted(p for p in MODELS.glob("*.toml") if es.load_spec(p).kind == "fit")
@@ -109,7 +109,7 @@ def _params(path) -> list[dict]:
 
 def test_catalogue_covers_the_families():
     specs = [es.load_spec(p) for p in FIT_SPECS]
-    from ecostat.formula import parse_formula
+    from ecostat.bayes.formula import parse_formula
 
     fams = {s.family or parse_formula(s.formula, group=s.data.get("group") or "group").family for s in specs}
     assert fams == set(es.FAMILIES)
@@ -190,7 +190,7 @@ def captured(monkeypatch):
         calls.append({"fm": fm, **kwargs})
         raise es.EcostatError("recorded")
 
-    monkeypatch.setattr("ecostat.spec.fit_with", record)
+    monkeypatch.setattr("ecostat.interface.spec.fit_with", record)
     return calls
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import ecostat as es
-from ecostat.summary import latex_escape
+from ecostat.report.summary import latex_escape
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Maximum-likelihood tetrachoric correlations (ecostat.tetrachoric)."""
+"""Maximum-likelihood tetrachoric correlations (ecostat.descriptive.tetrachoric)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scipy.stats import multivariate_normal
 
 import ecostat as es
 from ecostat.errors import DataError, UndefinedMetricError
-from ecostat.tetrachoric import bvn_cdf, tetrachoric, tetrachoric_from_counts, tetrachoric_matrix
+from ecostat.descriptive.tetrachoric import bvn_cdf, tetrachoric, tetrachoric_from_counts, tetrachoric_matrix
 
 
 def simulate_probit(n, mu, omega, seed):

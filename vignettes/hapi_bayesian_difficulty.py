@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import ecostat as es  # noqa: E402
-from ecostat.tetrachoric import tetrachoric_matrix  # noqa: E402
+from ecostat.descriptive.tetrachoric import tetrachoric_matrix  # noqa: E402
 
 HAPI = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hapi"
 OUT = Path(os.environ.get("ECOSTAT_OUT", "vignette_out"))

@@ -112,7 +112,7 @@ ax.figure.savefig(OUT / "fig8_ferplus_votes.png", dpi=120)
 # fails too far more than observing the least accurate one fail.
 
 # %%
-from ecostat.leader import leader_following_systemic  # noqa: E402
+from ecostat.descriptive.leader import leader_following_systemic  # noqa: E402
 
 print(leader_following_systemic(ecosystems["ferplus"].ordered()).round(4).to_string(index=False))
 print(f"figures in {OUT}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError, UndefinedMetricError, preview
-from ..profiles import ProfileTable, as_table
+from ..data.profiles import ProfileTable, as_table
 
 __all__ = ["table_of", "require_two", "require_complete_rows", "expand", "group_design"]
 

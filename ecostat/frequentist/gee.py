@@ -48,7 +48,7 @@ from scipy.special import expit, logit
 from scipy.stats import chi2, norm
 
 from ..errors import EcostatError, UndefinedMetricError, preview
-from ..profiles import ProfileTable
+from ..data.profiles import ProfileTable
 from ._data import expand, group_design, require_two, table_of
 
 __all__ = ["GEEResult", "gee_exchangeable", "AUTO_STATSMODELS_MAX_INSTANCES", "STATSMODELS_MAX_ROWS"]

@@ -36,7 +36,7 @@ designs x 2 seeds x N = 1,000-20,000) converged. The default
 (DESIGN §5) and samples the exact posterior.
 
 Mean-field VB underestimates the random-effect spread when each instance has
-few decisions (k = 3): on ``ecostat.simulate(family="rasch")`` data with
+few decisions (k = 3): on ``ecostat.bayes.simulate(family="rasch")`` data with
 true ``s = 1.5`` it gives ``s`` of 1.30-1.46 at N = 10,000-20,000 and model
 effects shrunk towards 0 by up to 0.2 (true ``s = 3``: 2.6-2.7). Read it as a quick, approximate counterpart.
 """
@@ -54,7 +54,7 @@ from scipy.special import logit
 from scipy.stats import norm
 
 from ..errors import EcostatError, UndefinedMetricError, preview
-from ..failures import FailureMatrix
+from ..data.failures import FailureMatrix
 from ._data import expand, require_two, table_of
 
 __all__ = ["MixedGLMResult", "bayes_mixed_glm", "DEFAULT_MAX_INSTANCES", "GRADIENT_TOL"]

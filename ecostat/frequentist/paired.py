@@ -24,7 +24,7 @@ from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
 from statsmodels.stats.multitest import multipletests
 
 from ..errors import EcostatError, UndefinedMetricError, preview
-from ..pairwise import pair_tables
+from ..descriptive.pairwise import pair_tables
 from ._data import expand, require_complete_rows, require_two, table_of
 
 __all__ = ["CochranQResult", "cochrans_q", "mcnemar_pairs", "EXACT_BELOW"]

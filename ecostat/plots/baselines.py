@@ -45,7 +45,7 @@ def plot_hard_easy_grid(grid, *, ax=None, cmap: str = "viridis_r", mark_best: bo
     'invalid cell (easy rate < 0 or hard rate > 1)'
     """
     if not hasattr(grid, "l1"):
-        from ..baselines import hard_easy_grid
+        from ..descriptive.baselines import hard_easy_grid
 
         grid = hard_easy_grid(grid)
     ax = get_ax(ax, figsize=(7, 3))

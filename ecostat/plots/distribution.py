@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..metrics import failure_count_distribution, independence_distribution
+from ..descriptive.metrics import failure_count_distribution, independence_distribution
 from ._axes import failure_colors, get_ax, integer_ticks
 
 __all__ = ["plot_failure_distribution", "plot_observed_vs_baseline"]
@@ -25,7 +25,7 @@ def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None
     title : str, optional
     n_boot : int
         With ``n_boot > 0``, draw percentile bootstrap intervals of the
-        observed shares (:func:`ecostat.bootstrap` of
+        observed shares (:func:`ecostat.descriptive.bootstrap` of
         :func:`ecostat.failure_count_distribution`) as error bars.
     seed : int
         Seed of the bootstrap.
@@ -63,7 +63,7 @@ def plot_failure_distribution(data, *, ax=None, baseline=None, title: str | None
     if baseline is not None:
         ax.bar(t + width, np.asarray(baseline, float), width, label="hard/easy", color="#fdae6b")
     if n_boot > 0:
-        from ..bootstrap import bootstrap
+        from ..descriptive.bootstrap import bootstrap
 
         r = bootstrap(data, failure_count_distribution, n_boot=n_boot, seed=seed, ci=ci, estimate=obs)
         lo, hi = np.asarray(r.lo, float), np.asarray(r.hi, float)

@@ -42,7 +42,7 @@ def plot_improvements(result, *, ax=None, kind: str = "gross"):
     Parameters
     ----------
     result : ImprovementResult
-        From :func:`ecostat.improvement.improvement_analysis`.
+        From :func:`ecostat.descriptive.improvement.improvement_analysis`.
     ax : matplotlib Axes, optional
         Created if None.
     kind : {'gross', 'net', 'decline'}
@@ -56,7 +56,7 @@ def plot_improvements(result, *, ax=None, kind: str = "gross"):
     Examples
     --------
     >>> import ecostat as es
-    >>> from ecostat.improvement import improvement_analysis
+    >>> from ecostat.descriptive.improvement import improvement_analysis
     >>> from ecostat.plots.improvement import plot_improvements
     >>> cols = ["a_2020", "a_2021", "b_2020"]
     >>> fm = es.FailureMatrix([[1, 0, 1], [1, 1, 1], [1, 0, 0], [0, 0, 0]], models=cols,
@@ -102,7 +102,7 @@ def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str
     Parameters
     ----------
     results : DataFrame or sequence of ImprovementResult
-        The output of :func:`ecostat.improvement.improvements` (or of
+        The output of :func:`ecostat.descriptive.improvement.improvements` (or of
         ``threshold_sweep(..., aggregate=False)`` filtered to one threshold),
         or improvement results.
     ax : matplotlib Axes, optional
@@ -119,7 +119,7 @@ def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str
     Examples
     --------
     >>> import ecostat as es
-    >>> from ecostat.improvement import improvements
+    >>> from ecostat.descriptive.improvement import improvements
     >>> from ecostat.plots.improvement import plot_improvement_scatter
     >>> cols = ["a_2020", "a_2021", "b_2020"]
     >>> fm = es.FailureMatrix([[1, 0, 1], [1, 1, 1], [1, 0, 0], [0, 0, 0]], models=cols,

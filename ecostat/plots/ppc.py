@@ -31,9 +31,9 @@ def plot_ppc(ppc_result, *, statistic: str = "failure_count_histogram", ax=None,
     Parameters
     ----------
     ppc_result : PPCResult
-        From :func:`ecostat.ppc.posterior_predictive_check`.
+        From :func:`ecostat.bayes.ppc.posterior_predictive_check`.
     statistic : str
-        One of :data:`ecostat.ppc.STATISTICS`.
+        One of :data:`ecostat.bayes.ppc.STATISTICS`.
     ax : matplotlib Axes, optional
     ci : float
         Coverage of the replicate intervals.
@@ -45,7 +45,7 @@ def plot_ppc(ppc_result, *, statistic: str = "failure_count_histogram", ax=None,
     Examples
     --------
     >>> import numpy as np
-    >>> from ecostat.ppc import posterior_predictive_check
+    >>> from ecostat.bayes.ppc import posterior_predictive_check
     >>> r = posterior_predictive_check(np.full((200, 1, 8), 1 / 8), [[30, 10, 10, 10, 10, 10, 10, 10]], seed=0)
     >>> ax = plot_ppc(r)
     >>> len(ax.containers)

@@ -1,0 +1,286 @@
+"""What every Bayesian family provides, and the collapsed mixture likelihood.
+
+A family (DESIGN §5) is a generative model of one instance's failure profile
+given its stratum (group, covariates). It provides
+
+* :meth:`Family.build`: priors and the collapsed log-likelihood, added to the
+  active ``pymc.Model`` as ``pm.Potential("loglik", sum_r n_r log p(y_r))``;
+* :meth:`Family.pattern_log_prob`: per posterior draw, the log-probability of
+  every complete profile in every stratum, shape ``(S, U, 2^k)``: the input of
+  all posterior quantities (:mod:`ecostat.bayes.posterior`), checks and LOO;
+* :meth:`Family.row_log_lik`: per draw, the log-likelihood of each profile row
+  (missing cells marginalized), shape ``(S, R)``.
+
+Most families are *conditionally independent mixtures*: given a latent value
+(a quadrature node of the difficulty theta, or a class) the decision-makers fail
+independently. :class:`MixtureFamily` writes such a family's equations once
+(:meth:`MixtureFamily.components`, against the ``xp`` namespaces of
+:mod:`.backend`) and derives the PyTensor likelihood and the numpy posterior
+computations from them, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from ...descriptive.baselines import all_profiles
+from ...errors import EcostatError
+from .backend import NP, PT
+from .design import Design
+
+__all__ = ["FitOptions", "Family", "MixtureFamily", "MAX_K_PATTERNS"]
+
+#: posterior quantities enumerate all 2^k profiles up to this many decision-makers
+MAX_K_PATTERNS = 14
+#: numpy chunk size (elements) when evaluating draws
+_CHUNK = 20_000_000
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    """Structural options of a family, and its prior hyperparameters.
+
+    Parameters
+    ----------
+    link : {"logit", "probit"}
+        Link of the latent-trait families (rasch, twopl).
+    n_classes : int
+        Classes of ``latent_class``.
+    model_by_group : bool
+        Model-by-group effects (partially pooled) in the latent-trait families.
+    quadrature : int
+        Grid nodes integrating the latent difficulty out (trapezoid rule on +-9 sd).
+    group_location, group_scale : bool
+        With a group, the latent-trait families give each group its own
+        difficulty location (``mu_group``) and scale (``sigma_group``); either
+        can be switched off (formula ``+ group`` asks for the location only,
+        ``(1 | instance:group)`` for the scale).
+    priors : dict or tuple of (name, value), optional
+        Prior hyperparameters that replace the family's defaults
+        (:attr:`Family.prior_scales`), e.g. ``{"sigma_sd": 1.0}``.
+
+    Examples
+    --------
+    >>> FitOptions(priors={"b_sd": 2.0}).prior_dict
+    {'b_sd': 2.0}
+    """
+
+    link: str = "logit"
+    n_classes: int = 2
+    model_by_group: bool = False
+    quadrature: int = 128
+    group_location: bool = True
+    group_scale: bool = True
+    priors: tuple = ()
+
+    def __post_init__(self) -> None:
+        items = self.priors.items() if isinstance(self.priors, dict) else (self.priors or ())
+        clean = []
+        for name, value in items:
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise EcostatError(f"prior {name!r} = {value!r}: expected a positive number.") from None
+            if not np.isfinite(value) or value <= 0:
+                raise EcostatError(f"prior {name!r} = {value}: expected a positive finite number.")
+            clean.append((str(name), value))
+        object.__setattr__(self, "priors", tuple(sorted(clean)))
+
+    @property
+    def prior_dict(self) -> dict:
+        return dict(self.priors)
+
+    def to_dict(self) -> dict:
+        return {"link": self.link, "n_classes": self.n_classes, "model_by_group": self.model_by_group,
+                "quadrature": self.quadrature, "group_location": self.group_location,
+                "group_scale": self.group_scale, "priors": self.prior_dict}
+
+
+class Family(ABC):
+    """Base class of a Bayesian family (see the module docstring)."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    #: prior of every parameter, as documented in summaries and the README
+    priors: ClassVar[dict[str, str]] = {}
+    #: subset of {"group", "covariates", "model_by_group", "link", "n_classes"}
+    supports: ClassVar[frozenset] = frozenset()
+    links: ClassVar[tuple] = ("logit",)
+    #: adjustable prior hyperparameters and their defaults (see :meth:`prior`)
+    prior_scales: ClassVar[dict[str, float]] = {}
+    #: hyperparameters given in probit units whose logit default is 1.7 times larger
+    logit_scaled: ClassVar[frozenset] = frozenset()
+
+    def prior(self, options: FitOptions, name: str) -> float:
+        """Value of prior hyperparameter ``name``: the user's (``options.priors``) or the default.
+
+        Defaults of :attr:`logit_scaled` hyperparameters are in probit units and
+        multiplied by 1.7 under the logit link; a value the user gives is used as is.
+        """
+        given = options.prior_dict
+        if name in given:
+            return given[name]
+        value = self.prior_scales[name]
+        return value * 1.7 if (name in self.logit_scaled and options.link == "logit") else value
+
+    def prior_defaults(self, link: str = "logit") -> dict[str, float]:
+        """Default prior hyperparameters under ``link``."""
+        return {n: self.prior(FitOptions(link=link), n) for n in self.prior_scales}
+
+    # -- checks ---------------------------------------------------------------------------------
+    def check(self, design: Design, options: FitOptions) -> None:
+        """Raise :class:`EcostatError` for a design or option the family cannot take."""
+        asked = {"group": design.n_groups > 1, "covariates": bool(design.covariate_names),
+                 "model_by_group": options.model_by_group}
+        for what, on in asked.items():
+            if on and what not in self.supports:
+                able = sorted(f.name for f in _registry().values() if what in f.supports)
+                raise EcostatError(f"family {self.name!r} does not take {what.replace('_', '-')}; "
+                                   f"families that do: {able}.")
+        if options.model_by_group and design.n_groups < 2:
+            raise EcostatError("model_by_group needs a group with at least two levels (pass group=...).")
+        if options.link not in self.links:
+            raise EcostatError(f"family {self.name!r} supports link {list(self.links)}, not {options.link!r}.")
+        if design.k < 2:
+            raise EcostatError(f"a Bayesian ecosystem model needs at least two decision-makers; got k = {design.k}.")
+        unknown = sorted(set(options.prior_dict) - set(self.prior_scales))
+        if unknown:
+            raise EcostatError(f"family {self.name!r} has no prior hyperparameter {', '.join(map(repr, unknown))}; "
+                               f"it takes {sorted(self.prior_scales) or 'none'}.")
+        if design.n_groups > 1 and "group" in self.supports and not (
+                options.group_location or options.group_scale or options.model_by_group):
+            raise EcostatError("a group is attached but group_location, group_scale and model_by_group are all off; "
+                               "pass group=False to pool the groups.")
+
+    def coords(self, design: Design, options: FitOptions) -> dict:
+        c = {"model": list(design.models)}
+        if design.n_groups > 1:
+            c["group"] = list(design.group_levels)
+        if design.covariate_names:
+            c["covariate"] = list(design.covariate_names)
+        return c
+
+    # -- interface ------------------------------------------------------------------------------
+    @abstractmethod
+    def build(self, design: Design, options: FitOptions) -> None:
+        """Add the priors and ``pm.Potential("loglik", ...)`` to the active model."""
+
+    def parameters(self, design: Design, options: FitOptions) -> list[str]:
+        """Posterior variables to report, in order."""
+        return list(self.priors)
+
+    @abstractmethod
+    def pattern_log_prob(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
+        """Log-probability of every complete profile per draw and stratum, (S, U, 2^k)."""
+
+    def row_log_lik(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
+        """Log-likelihood of each profile row per draw, shape (S, R) (missing cells marginalized)."""
+        logp = self.pattern_log_prob(draws, design, options)
+        pats = all_profiles(design.k)
+        ok = np.all((design.patterns[:, None, :] < 0) | (design.patterns[:, None, :] == pats[None]), axis=-1)  # (R, 2^k)
+        rows = logp[:, design.strata, :]
+        return np.log(np.sum(np.exp(rows) * ok[None], axis=-1))
+
+    def difficulty(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray | None:
+        """Posterior mean latent difficulty of each profile row per draw (S, R), if the family has one."""
+        return None
+
+    def profile_latent(self, draws: dict, design: Design, options: FitOptions):
+        """(difficulty, P(all fail | difficulty)) per draw and row, or None (see MixtureFamily)."""
+        return None
+
+    def group_scale(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray | None:
+        """Difficulty scale per group per draw (S, G), if the family has one."""
+        return None
+
+
+class MixtureFamily(Family):
+    """A family whose profiles are independent given a latent value (node or class)."""
+
+    @abstractmethod
+    def graph_parameters(self, design: Design, options: FitOptions) -> dict:
+        """Define the priors in the active model; return the tensors :meth:`components` reads."""
+
+    @abstractmethod
+    def components(self, params: dict, design: Design, options: FitOptions, xp):
+        """Mixture components per stratum.
+
+        Returns ``(log_w, log_p1, log_p0, latent)`` of shapes ``(..., U, Q)``,
+        ``(..., U, Q, k)``, ``(..., U, Q, k)``, ``(..., U, Q)``: log weight of each
+        latent value, log-probability of failure and of success of each model at
+        it, and the latent value itself (difficulty on the linear-predictor scale).
+        """
+
+    def build(self, design: Design, options: FitOptions) -> None:
+        params = self.graph_parameters(design, options)
+        log_w, log_p1, log_p0, _ = self.components(params, design, options, PT)
+        ll = _row_terms(log_w, log_p1, log_p0, design, PT)
+        row_ll = PT.logsumexp(ll, axis=-1)
+        pm.Potential("loglik", pt.dot(design.counts.astype(float), row_ll))
+
+    def _chunks(self, draws: dict, design: Design, per_draw: int):
+        S = len(next(iter(draws.values())))
+        step = max(1, _CHUNK // max(per_draw, 1))
+        for start in range(0, S, step):
+            yield {key: v[start:start + step] for key, v in draws.items()}
+
+    def pattern_log_prob(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
+        k = design.k
+        if k > MAX_K_PATTERNS:
+            raise EcostatError(f"posterior profile probabilities enumerate 2^k profiles; k = {k} exceeds "
+                               f"{MAX_K_PATTERNS}. Select fewer decision-makers (fm.select(...)).")
+        pats = all_profiles(k).astype(float)
+        out = []
+        for chunk in self._chunks(draws, design, design.n_strata * options.quadrature * 2 ** k):
+            log_w, log_p1, log_p0, _ = self.components(chunk, design, options, NP)
+            lp = log_w[..., None] + log_p1 @ pats.T + log_p0 @ (1.0 - pats).T  # (S, U, Q, 2^k)
+            out.append(NP.logsumexp(lp, axis=-2))
+        return np.concatenate(out, axis=0)
+
+    def row_log_lik(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
+        out = []
+        for chunk in self._chunks(draws, design, len(design.counts) * options.quadrature * design.k):
+            log_w, log_p1, log_p0, _ = self.components(chunk, design, options, NP)
+            out.append(NP.logsumexp(_row_terms(log_w, log_p1, log_p0, design, NP), axis=-1))
+        return np.concatenate(out, axis=0)
+
+    def difficulty(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
+        return self.profile_latent(draws, design, options)[0]
+
+    def profile_latent(self, draws: dict, design: Design, options: FitOptions) -> tuple[np.ndarray, np.ndarray]:
+        """Per draw and profile row: posterior mean latent value, and P(all models fail | that latent value).
+
+        The second is averaged over the row's posterior of the latent value: for
+        a row every model failed, a small value says the systemic failure is
+        not explained by the instance's inferred difficulty (DESIGN §6).
+        """
+        diff, p_all = [], []
+        for chunk in self._chunks(draws, design, len(design.counts) * options.quadrature * design.k):
+            log_w, log_p1, log_p0, latent = self.components(chunk, design, options, NP)
+            post = NP.softmax(_row_terms(log_w, log_p1, log_p0, design, NP), axis=-1)  # (S, R, Q)
+            diff.append(np.sum(post * np.take(latent, design.strata, axis=-2), axis=-1))
+            all_fail = np.exp(np.take(np.sum(log_p1, axis=-1), design.strata, axis=-2))  # (S, R, Q)
+            p_all.append(np.sum(post * all_fail, axis=-1))
+        return np.concatenate(diff, axis=0), np.concatenate(p_all, axis=0)
+
+
+def _row_terms(log_w, log_p1, log_p0, design: Design, xp):
+    """Log joint of each profile row and latent value, ``(..., R, Q)`` (missing cells skipped)."""
+    y1 = (design.patterns == 1).astype(float)[:, None, :]
+    y0 = (design.patterns == 0).astype(float)[:, None, :]
+    s = design.strata
+    lw = xp.take(log_w, s, axis=log_w.ndim - 2)
+    l1 = xp.take(log_p1, s, axis=log_p1.ndim - 3)
+    l0 = xp.take(log_p0, s, axis=log_p0.ndim - 3)
+    return lw + xp.sum(l1 * y1, axis=-1) + xp.sum(l0 * y0, axis=-1)
+
+
+def _registry() -> dict:
+    from . import FAMILIES
+    return FAMILIES

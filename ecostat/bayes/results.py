@@ -1,0 +1,306 @@
+"""Fit results: spec, data digest, versions, InferenceData and what follows from them (DESIGN §8).
+
+A :class:`FitResult` is what :func:`ecostat.fit` returns. Everything it reports is
+computed per posterior draw from the profile probabilities the family implies
+(:mod:`ecostat.bayes.posterior`), so every number comes with an HDI and beside its
+value under independence. ``save``/``load`` write one netCDF file (the
+InferenceData, the design in ``constant_data``, the spec as JSON attributes)
+and round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from functools import cached_property
+from pathlib import Path
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from . import posterior as post
+from ..errors import EcostatError, EcostatWarning
+from .families import FitOptions, get_family
+from .families.design import Design, design_from_arrays
+
+__all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
+
+#: a fit converged when every limit holds
+DIAGNOSTIC_LIMITS = {"r_hat_max": 1.01, "ess_bulk_min": 400, "divergences": 0}
+
+
+def _versions() -> dict[str, str]:
+    import numpy
+    import pymc
+    import pytensor
+
+    from .. import __version__
+    return {"ecostat": __version__, "pymc": pymc.__version__, "pytensor": pytensor.__version__,
+            "arviz": az.__version__, "numpy": numpy.__version__}
+
+
+class FitResult:
+    """A fitted Bayesian family (returned by :func:`ecostat.fit`).
+
+    Attributes
+    ----------
+    family : str
+    options : FitOptions
+    design : Design
+        The collapsed data (profile rows, strata, groups, covariates).
+    idata : arviz.InferenceData
+    settings : dict
+        Sampler settings (draws, tune, chains, seed, ...).
+    formula : str or None
+        The formula the model was written as (:func:`ecostat.model`), if any.
+    digest : str
+        SHA-256 of the design.
+    versions : dict
+        Package versions the fit was made with.
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> fm = es.simulate(n=1000, family="rasch", seed=0)
+    >>> res = es.fit(fm, "rasch", draws=100, tune=200, seed=0)  # doctest: +SKIP
+    >>> res.quantity("homogenization")["mean"] > 1  # doctest: +SKIP
+    True
+    """
+
+    def __init__(self, family: str, options: FitOptions, design: Design, idata, settings: dict,
+                 versions: dict | None = None, check: bool = True, formula: str | None = None):
+        self.family = family
+        self.formula = formula
+        self.options = options
+        self.design = design
+        self.idata = idata
+        self.settings = dict(settings)
+        self.versions = versions or _versions()
+        self.digest = design.digest()
+        self._family = get_family(family)
+        if check:
+            self.warn_if_not_converged()
+
+    # -- draws -----------------------------------------------------------------------------------
+    @cached_property
+    def draws(self) -> dict[str, np.ndarray]:
+        """Posterior draws of every variable, chains stacked: name -> (S, ...)."""
+        out = {}
+        for name, da in self.idata.posterior.data_vars.items():
+            v = np.asarray(da.values)
+            out[name] = v.reshape((-1,) + v.shape[2:])
+        return out
+
+    @property
+    def n_draws(self) -> int:
+        return len(next(iter(self.draws.values())))
+
+    @cached_property
+    def pattern_probabilities(self) -> np.ndarray:
+        """Implied probability of every complete profile per draw and stratum, (S, U, 2^k)."""
+        return np.exp(self._family.pattern_log_prob(self.draws, self.design, self.options))
+
+    @cached_property
+    def _quantities(self) -> tuple[dict, dict]:
+        d = self.design
+        P = self.pattern_probabilities
+        overall = post.ecosystem_quantities(post.overall_probabilities(P, d.strata_counts), d.k)
+        groups = post.ecosystem_quantities(post.group_probabilities(P, d.strata_group, d.strata_counts, d.n_groups), d.k)
+        return overall, groups
+
+    def quantity_draws(self, name: str, by_group: bool = False) -> np.ndarray:
+        """Draws of a §6 quantity (see :func:`ecostat.bayes.posterior.ecosystem_quantities`), overall or (S, G, ...)."""
+        overall, groups = self._quantities
+        table = groups if by_group else overall
+        if name not in table:
+            raise EcostatError(f"unknown quantity {name!r}; available: {sorted(table)}.")
+        return table[name]
+
+    def quantity(self, name: str, by_group: bool = False, prob: float = 0.95) -> dict:
+        """Posterior summary (mean, sd, HDI, P(> independence)) of a §6 quantity."""
+        x = self.quantity_draws(name, by_group)
+        ref = post.QUANTITY_REFERENCE.get(name)
+        if isinstance(ref, str):
+            ref = self.quantity_draws(ref, by_group)
+        return post.summarize_draws(x, ref, prob)
+
+    # -- diagnostics -----------------------------------------------------------------------------
+    @cached_property
+    def diagnostics(self) -> dict:
+        """R-hat (max), bulk and tail ESS (min) over the sampled parameters, divergences."""
+        names = [n for n in self._family.parameters(self.design, self.options) if n in self.idata.posterior]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            rhat = az.rhat(self.idata, var_names=names)
+            ess_b = az.ess(self.idata, var_names=names, method="bulk")
+            ess_t = az.ess(self.idata, var_names=names, method="tail")
+
+        def agg(ds, fn):
+            vals = np.concatenate([np.ravel(ds[v].values) for v in ds.data_vars]) if ds.data_vars else np.array([np.nan])
+            vals = vals[np.isfinite(vals)]
+            return float(fn(vals)) if vals.size else float("nan")
+
+        div = int(self.idata.sample_stats["diverging"].values.sum()) if "diverging" in self.idata.sample_stats else 0
+        out = {"r_hat_max": agg(rhat, np.max), "ess_bulk_min": agg(ess_b, np.min), "ess_tail_min": agg(ess_t, np.min),
+               "divergences": div, "draws": self.n_draws, "chains": int(self.idata.posterior.sizes["chain"])}
+        out["problems"] = self._problems(out)
+        out["converged"] = not out["problems"]
+        return out
+
+    @staticmethod
+    def _problems(d: dict) -> list[str]:
+        lim = DIAGNOSTIC_LIMITS
+        probs = []
+        if np.isnan(d["r_hat_max"]):
+            if d["chains"] > 1:
+                probs.append("R-hat is undefined (a parameter did not move); check the model and data")
+        elif not d["r_hat_max"] <= lim["r_hat_max"]:
+            probs.append(f"R-hat {d['r_hat_max']:.3f} > {lim['r_hat_max']}: chains disagree; run longer (--draws/--tune) "
+                         "or more chains")
+        if d["chains"] > 1 and not d["ess_bulk_min"] >= min(lim["ess_bulk_min"], d["draws"] / 4):
+            probs.append(f"bulk ESS {d['ess_bulk_min']:.0f} is low; draw more")
+        if d["divergences"] > lim["divergences"]:
+            probs.append(f"{d['divergences']} divergent transitions: the posterior is hard to explore; "
+                         "raise target_accept or simplify the model")
+        return probs
+
+    def warn_if_not_converged(self) -> None:
+        """Warn (EcostatWarning) when the sampler diagnostics are bad."""
+        probs = self.diagnostics["problems"]
+        if probs:
+            warnings.warn(f"{self.family} fit did not converge: " + "; ".join(probs) + ".", EcostatWarning, stacklevel=3)
+
+    # -- checks and comparison -------------------------------------------------------------------
+    def ppc(self, n_draws: int = 500, seed: int = 0):
+        """Posterior predictive check of ecosystem statistics (DESIGN §7); see :mod:`ecostat.bayes.ppc`."""
+        from .ppc import complete_counts, posterior_predictive_check
+        d = self.design
+        obs = complete_counts(d.patterns, d.counts, d.strata, d.n_strata)
+        return posterior_predictive_check(self.pattern_probabilities, obs, strata_groups=d.strata_group,
+                                          n_groups=d.n_groups, seed=seed, n_draws=n_draws,
+                                          group_levels=d.group_levels, models=d.models)
+
+    @cached_property
+    def _loo(self):
+        from .loo import profile_loo
+        return profile_loo(self._family.row_log_lik(self.draws, self.design, self.options), self.design.counts)
+
+    def loo(self):
+        """PSIS-LOO on the profile table, weighted by counts (DESIGN §7); see :mod:`ecostat.bayes.loo`."""
+        return self._loo
+
+    # -- tables ----------------------------------------------------------------------------------
+    def profile_difficulty(self, prob: float = 0.95) -> pd.DataFrame:
+        """Posterior latent difficulty of each profile row (DESIGN §6, instance difficulty).
+
+        Columns: the profile (1 fail, 0 success, -1 missing), group, count,
+        ``difficulty`` (posterior mean latent value: theta for rasch/twopl, the
+        class's mean logit for latent_class, 1 = hard for hard_easy) with its
+        HDI, and ``p_all_fail``: the probability that every model fails an
+        instance of that difficulty. For an all-fail profile, ``1 - p_all_fail``
+        is the probability that its systemic failure goes beyond its difficulty.
+        """
+        out = self._family.profile_latent(self.draws, self.design, self.options)
+        if out is None:
+            raise EcostatError(f"family {self.family!r} has no scalar latent difficulty; "
+                               "use rasch, twopl, latent_class or hard_easy.")
+        diff, p_all = out
+        d = self.design
+        frame = pd.DataFrame(d.patterns, columns=list(d.models))
+        if d.n_groups > 1:
+            frame["group"] = [d.group_levels[g] for g in d.strata_group[d.strata]]
+        frame["count"] = d.counts
+        s = post.summarize_draws(diff, prob=prob)
+        frame["difficulty"], frame["hdi_low"], frame["hdi_high"] = s["mean"], s["hdi_low"], s["hdi_high"]
+        frame["p_all_fail"] = p_all.mean(axis=0)
+        return frame
+
+    def parameters(self, prob: float = 0.95) -> pd.DataFrame:
+        """Posterior summary of the family's parameters (mean, sd, HDI, R-hat, ESS)."""
+        names = [n for n in self._family.parameters(self.design, self.options) if n in self.idata.posterior]
+        s = az.summary(self.idata, var_names=names, hdi_prob=prob, kind="all", round_to="none")
+        s = s.reset_index().rename(columns={"index": "parameter", f"hdi_{(1 - prob) / 2 * 100:g}%": "hdi_low",
+                                            f"hdi_{(1 + prob) / 2 * 100:g}%": "hdi_high"})
+        return s[["parameter", "mean", "sd", *[c for c in s.columns if c.startswith("hdi")], "r_hat", "ess_bulk",
+                  "ess_tail"]]
+
+    def summary(self, prob: float = 0.95, classical: bool = True):
+        """Printable summary (text, LaTeX, HTML, DataFrame) of the fit.
+
+        Tables: parameters; ecosystem quantities against independence;
+        disparity by group and group contrasts (with a group); the classical
+        tests that answer the same questions (Cochran's Q, GEE exchangeable
+        correlation, McNemar; :mod:`ecostat.frequentist`) beside the
+        posterior's answers (``classical=False`` leaves them out); sampler
+        diagnostics.
+        """
+        from .fit_summary import fit_summary
+        return fit_summary(self, prob, classical)
+
+    def to_dict(self, prob: float = 0.95, ppc_seed: int = 0) -> dict:
+        """JSON-ready object with the keys documented in the README (``ecostat fit --json``)."""
+        from .fit_summary import fit_dict
+        return fit_dict(self, prob, ppc_seed)
+
+    def __repr__(self) -> str:
+        return (f"<FitResult {self.family}: {self.design.n_instances} instances x {self.design.k} models, "
+                f"{self.n_draws} draws>")
+
+    # -- persistence -----------------------------------------------------------------------------
+    def _meta(self) -> dict:
+        d = self.design
+        return {"family": self.family, "options": self.options.to_dict(), "settings": self.settings,
+                "versions": self.versions, "digest": self.digest, "models": list(d.models),
+                "group_levels": list(d.group_levels), "group_name": d.group_name,
+                "covariate_names": list(d.covariate_names), "formula": self.formula, "format": 1}
+
+    def save(self, path) -> Path:
+        """Write the fit to one netCDF file (InferenceData + design + spec); :meth:`load` reads it back exactly."""
+        path = Path(path)
+        idata = self.idata.copy()
+        arrays = self.design.to_arrays()
+        ds = xr.Dataset({f"design_{key}": (tuple(f"design_{key}_dim{i}" for i in range(np.ndim(v))), np.asarray(v))
+                         for key, v in arrays.items()})
+        ds.attrs["ecostat"] = json.dumps(self._meta())
+        if "constant_data" in idata.groups():
+            del idata.constant_data
+        idata.add_groups(constant_data=ds)
+        idata.to_netcdf(str(path), engine="h5netcdf")
+        return path
+
+    @classmethod
+    def load(cls, path) -> FitResult:
+        """Read a fit written by :meth:`save`."""
+        path = Path(path)
+        if not path.exists():
+            raise EcostatError(f"no fit file at {path}; write one with FitResult.save or `ecostat fit --out`.")
+        idata = az.from_netcdf(str(path), engine="h5netcdf")
+        for g in idata.groups():
+            getattr(idata, g).load()
+        if "constant_data" not in idata.groups() or "ecostat" not in idata.constant_data.attrs:
+            raise EcostatError(f"{path} is not an ecostat fit (no design/spec in constant_data).")
+        meta = json.loads(idata.constant_data.attrs["ecostat"])
+        arrays = {v[len("design_"):]: idata.constant_data[v].values for v in idata.constant_data.data_vars}
+        design = design_from_arrays(arrays, meta["models"], meta["group_levels"], meta["group_name"],
+                                    meta["covariate_names"])
+        res = cls(meta["family"], FitOptions(**meta["options"]), design, idata, meta["settings"],
+                  versions=meta["versions"], check=False, formula=meta.get("formula"))
+        if res.digest != meta["digest"]:
+            raise EcostatError(f"{path}: the stored design does not match its digest; the file is corrupt.")
+        return res
+
+
+def load_fit(path) -> FitResult:
+    """Read a fit saved with :meth:`FitResult.save` (or ``ecostat fit --out FILE``).
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> es.load_fit("no/such/file.nc")
+    Traceback (most recent call last):
+    ...
+    ecostat.errors.EcostatError: no fit file at no/such/file.nc; write one with FitResult.save or `ecostat fit --out`.
+    """
+    return FitResult.load(path)

@@ -1,0 +1,239 @@
+"""``describe``: the full descriptive ecosystem-level analysis in one call.
+
+Failure rates in ascending order, the observed number-of-failures
+distribution against independence (Toups et al. 2023, eq. 1-2), systemic
+failure rate and homogenization (Bommasani et al. 2022, eq. 2-3, 10), group
+homogenization and unfairness (eq. 6-9) and optionally the hard/easy grid
+(Toups App. A.3), each scalar with a bootstrap interval computed from one set
+of multinomial replicates of the profile table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import alternatives as A
+from . import groups as G
+from . import leader as L
+from . import metrics as M
+from . import pairwise as P
+from .baselines import hard_easy_grid
+from .bootstrap import bootstrap_many
+from .description import LEADER, PAIRWISE_NAMES, Description, Estimate
+from ..errors import EcostatError, UndefinedMetricError
+from ..data.failures import FailureMatrix
+
+__all__ = ["describe", "Description", "Estimate"]
+
+
+def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
+             ci: float = 0.95, hard_easy: bool = False, hard_easy_rule: str = "strict",
+             pairwise: bool | None = None, bootstrap_by: str = "instance") -> Description:
+    """Describe an ecosystem: every descriptive figure of Toups 2023 and Bommasani 2022 with intervals.
+
+    Parameters
+    ----------
+    data : FailureMatrix
+        With a grouping (``group=``) the group metrics are added.
+    models : sequence of str, optional
+        Decision-makers to analyse (default all).
+    n_boot : int
+        Bootstrap replicates (0 = no intervals).
+    seed : int
+        Seed of the bootstrap.
+    ci : float
+        Interval coverage.
+    hard_easy : bool
+        Add the hard/easy grid search (Toups App. A.3).
+    hard_easy_rule : {"strict", "paper"}
+    pairwise : bool, optional
+        Report the k (k - 1) / 2 pairwise measures with intervals (default: when k <= 20).
+    bootstrap_by : {"instance", "group"}
+        Resample instances from the whole population, or within each group
+        with group sizes fixed (stratified bootstrap; groups fixed by design
+        or small).
+
+    Returns
+    -------
+    Description
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> fm = es.simulate(n=5000, groups={"a": 0.5, "b": 0.5}, group_scale={"b": 2.5}, seed=0)
+    >>> d = es.describe(fm, n_boot=200, seed=1)
+    >>> d.scalars["homogenization"].estimate > 1
+    True
+    >>> sorted(d.to_dict()["groups"])
+    ['h_avg', 'h_unif', 'h_worst', 'unfairness']
+    """
+    if not isinstance(data, FailureMatrix):
+        raise EcostatError(f"describe needs a FailureMatrix (see ecostat.read_wide / read_hapi), got {type(data).__name__}.")
+    fm = data.select(models) if models is not None else data
+    M.require_two_models(fm.profile_table(), "describe")
+    fm = fm.ordered()
+    table = fm.profile_table()
+    if table.covariates is not None:  # covariates play no part here: aggregate them away
+        table = table.columns(range(fm.n_models))
+    notes = _data_notes(fm, table, n_boot)
+    stats = {"failure_rates": M.failure_rates, "distribution": M.failure_count_distribution,
+             "systemic_failure_rate": M.systemic_failure_rate,
+             "independence_systemic_failure_rate": M.expected_systemic_failure_rate,
+             "systemic_excess": M.systemic_excess, "homogenization": M.homogenization}
+    stats.update(min_exp=A.min_exp, exp_exp=A.exp_exp)
+    if table.group_codes is not None:
+        stats.update(h_avg=G.h_avg, h_unif=G.h_unif, h_worst=G.h_worst,
+                     stratified_difference=G.stratified_difference, stratified_ratio=G.stratified_ratio)
+        if table.n_groups > 1:
+            stats["unfairness"] = G.unfairness
+    iu = np.triu_indices(fm.n_models, 1)
+    if pairwise is None:
+        pairwise = fm.n_models <= 20
+        if not pairwise:
+            notes.append(f"pairwise measures of the {len(iu[0])} pairs left out (k > 20); pass pairwise=True to add them.")
+    if pairwise:
+        stats.update({name: _upper(fn, iu) for name, fn in PAIRWISE.items()})
+    if not table.has_missing:
+        stats.update({name: _leader(name) for name in LEADER})
+    estimates, undefined = {}, {}
+    for name, fn in stats.items():
+        try:
+            estimates[name] = fn(table, None)
+        except UndefinedMetricError as exc:
+            undefined[name] = str(exc)
+            notes.append(f"{name}: {exc}")
+    for name in PAIRWISE:
+        if name in estimates and np.isnan(estimates[name]).any():
+            bad = [f"{fm.models[i]}-{fm.models[j]}" for i, j, v in zip(*iu, estimates[name]) if np.isnan(v)]
+            notes.append(f"{name} is undefined (0/0) for pair(s) {', '.join(bad)}: a decision-maker there never "
+                         "(or always) fails on the instances both met.")
+    boot = {}
+    if n_boot:
+        boot = bootstrap_many(table, {k: v for k, v in stats.items() if k in estimates}, n_boot=n_boot, seed=seed,
+                              ci=ci, estimates=estimates, by_group=_by_group_flag(bootstrap_by, table))
+        for name, r in boot.items():
+            if r.n_undefined == n_boot:
+                notes.append(f"{name}: undefined in every bootstrap replicate; no interval.")
+            elif r.n_undefined:
+                notes.append(f"{name}: undefined in {r.n_undefined} of {n_boot} bootstrap replicates (e.g. a small group "
+                             "drawn empty); the interval uses the others.")
+
+    def est(name) -> Estimate:
+        if name in undefined:
+            return Estimate(None, note=undefined[name])
+        if name not in boot:
+            return Estimate(float(estimates[name]))
+        return Estimate(float(estimates[name]), float(boot[name].lo), float(boot[name].hi))
+
+    obs, ind = estimates["distribution"], M.independence_distribution(table)
+    rate_df = pd.DataFrame({"model": fm.models, "n_observed": (fm.failures >= 0).sum(axis=0),
+                            "estimate": estimates["failure_rates"]})
+    dist = pd.DataFrame({"failures": np.arange(fm.n_models + 1), "observed": obs, "independence": ind,
+                         "difference": obs - ind, "ratio": M._safe_div(obs, ind)})
+    for frame, name, prefix in ((rate_df, "failure_rates", ""), (dist, "distribution", "observed_")):
+        frame[prefix + "lo"] = boot[name].lo if boot else np.nan
+        frame[prefix + "hi"] = boot[name].hi if boot else np.nan
+    scalars = {name: est(name) for name in ("systemic_failure_rate", "independence_systemic_failure_rate",
+                                             "systemic_excess", "homogenization", "min_exp", "exp_exp")}
+    pairs = pd.DataFrame({"model_a": [fm.models[i] for i in iu[0]], "model_b": [fm.models[j] for j in iu[1]]})
+    pairwise = _with_intervals(pairs, [n for n in PAIRWISE if n in estimates], estimates, boot) if pairwise else None
+    leader = None
+    if table.has_missing:
+        notes.append("leader following needs complete profiles; skipped because some cells are missing.")
+    else:
+        leader = _with_intervals(pd.DataFrame({"model": list(fm.models)}), list(LEADER), estimates, boot)
+    group_scalars = by_group = stratified = None
+    if table.group_codes is not None:
+        group_scalars = {name: est(name) for name in ("h_avg", "h_unif", "h_worst")}
+        group_scalars["unfairness"] = est("unfairness") if table.n_groups > 1 else Estimate(
+            None, note="UNFAIRNESS needs at least two groups")
+        by_group = _by_group(table)
+        stratified = G.stratified_excess(table)
+        for name in ("difference", "ratio"):
+            key = f"stratified_{name}"
+            stratified[f"{name}_lo"] = np.ravel(boot[key].lo) if key in boot else np.nan
+            stratified[f"{name}_hi"] = np.ravel(boot[key].hi) if key in boot else np.nan
+    he = None
+    if hard_easy and table.has_missing:
+        notes.append("hard/easy baseline skipped: it needs every instance to meet every decision-maker (missing cells).")
+    elif hard_easy:
+        he = hard_easy_grid(table, rule=hard_easy_rule)
+    return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes,
+                       pairwise, leader, stratified, bootstrap_by)
+
+
+#: pairwise measures reported by describe, by name (Bommasani App. A.4 and agreement measures)
+PAIRWISE = dict(zip(PAIRWISE_NAMES, (P.cohens_kappa, P.double_fault, P.yules_q, A.pair_covariance, A.pair_pearson,
+                                     A.pair_pmi, A.pair_homogenization)))
+
+
+def _upper(fn, iu):
+    """Pair values a < b; undefined pairs are NaN (never an error) so one bad pair cannot hide the others."""
+    def pairs(table, counts=None):
+        batch = table.counts[None, :] if counts is None else counts
+        out = fn(table, batch)[..., iu[0], iu[1]]
+        return out[0] if counts is None else out
+    pairs.__name__ = fn.__name__
+    return pairs
+
+
+def _by_group_flag(bootstrap_by: str, table) -> bool:
+    if bootstrap_by not in ("instance", "group"):
+        raise EcostatError(f"bootstrap_by must be 'instance' or 'group', not {bootstrap_by!r}.")
+    if bootstrap_by == "group" and table.group_codes is None:
+        raise EcostatError("bootstrap_by='group' needs a grouping (group=COLUMN; --group on the command line).")
+    return bootstrap_by == "group"
+
+
+def _data_notes(fm: FailureMatrix, table, n_boot: int) -> list[str]:
+    """Remarks about the data that a reader of the numbers must see."""
+    notes = []
+    missing = (fm.failures < 0).sum(axis=0)
+    if missing.any():
+        per = ", ".join(f"{m} {int(n)}" for m, n in zip(fm.models, missing) if n)
+        notes.append(f"{int(missing.sum())} missing cells (instances that never met a decision-maker: {per}); rates use the "
+                     "observed cells, systemic failure means failure by every decision-maker met (Bommasani eq. 10), and "
+                     "t counts the failures among the decision-makers met, so P(t = k) can be below the systemic rate.")
+    if M.systemic_failure_rate(table) == 0:
+        notes.append(f"no instance was failed by all {fm.n_models} decision-makers: the systemic failure rate and H are 0 "
+                     "and their bootstrap intervals are degenerate ([0, 0]); they say only that systemic failure is rare.")
+    if table.group_codes is not None:
+        sizes = G.group_sizes(table)
+        small = [f"{g} ({int(n)})" for g, n in zip(table.group_levels, sizes) if n < 20]
+        if small:
+            notes.append(f"small group(s) {', '.join(small)}: their rates are very uncertain and they weigh fully in "
+                         "H_unif, H_worst and UNFAIRNESS; consider merging them.")
+    if 0 < n_boot < 100:
+        notes.append(f"only {n_boot} bootstrap replicates: the intervals are rough; use 1000 or more.")
+    return notes
+
+
+def _leader(key):
+    def stat(table, counts=None):
+        return L.leader_statistics(table, counts, profiles=False)[key]
+    stat.__name__ = key
+    return stat
+
+
+def _with_intervals(frame: pd.DataFrame, names, estimates, boot) -> pd.DataFrame:
+    """Add ``name``, ``name_lo``, ``name_hi`` columns for each statistic."""
+    frame = frame.copy()
+    for name in names:
+        frame[name] = estimates[name]
+        frame[f"{name}_lo"] = boot[name].lo if boot else np.nan
+        frame[f"{name}_hi"] = boot[name].hi if boot else np.nan
+    return frame
+
+
+def _by_group(table) -> pd.DataFrame:
+    gr = G.group_failure_rates(table)
+    df = pd.DataFrame(gr, columns=list(table.models))
+    df.insert(0, "n", G.group_sizes(table).astype(int))
+    df.insert(0, "group", [str(g) for g in table.group_levels])
+    df["systemic_failure_rate"] = G.group_systemic_failure_rates(table)
+    return df
+
+
