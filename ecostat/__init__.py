@@ -13,6 +13,7 @@ from .descriptive.baselines import PAPER_ALPHAS, PAPER_DELTAS, fit_hard_easy, ha
 from .descriptive.bootstrap import BootstrapResult, bootstrap, bootstrap_frame, resample_counts
 from .descriptive.describe import Description, describe
 from ._moved import install as _install_moved_paths
+from .report.provenance import package_version as _package_version
 from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
 from .data.failures import FailureMatrix, parse_columns
 from .bayes.formula import FormulaError, parse_formula
@@ -56,7 +57,7 @@ from .report.summary import Summary
 
 _install_moved_paths()  # old module paths (ecostat.leader, ...) resolve with a DeprecationWarning
 
-__version__ = "0.1.0"
+__version__ = _package_version()  # from the installed metadata (pyproject.toml)
 
 __all__ = [
     # data
@@ -94,7 +95,7 @@ __all__ = [
 ]
 
 
-_LAZY = {"fit": ("bayes.fitting", "fit"), "FitResult": ("bayes.results", "FitResult"),
+_LAZY = {"fit": ("bayes.fit", "fit"), "FitResult": ("bayes.results", "FitResult"),
          "load_fit": ("bayes.results", "load_fit"), "compare": ("bayes.comparison", "compare"),
          "FAMILIES": ("bayes.families", "FAMILIES"), "model": ("bayes.model", "model"), "Model": ("bayes.model", "Model"),
          "PriorPredictive": ("bayes.prior_predictive", "PriorPredictive"), "frequentist": ("frequentist", None)}

@@ -9,7 +9,7 @@ import pytest
 import ecostat as es
 from ecostat.descriptive.baselines import all_profiles
 from ecostat.bayes.families import FAMILIES, FitOptions, get_family, make_design
-from ecostat.bayes.fitting import build_model
+from ecostat.bayes.model import build_model
 
 CASES = [
     ("independence", {}, FitOptions()),

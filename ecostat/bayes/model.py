@@ -23,7 +23,7 @@ from .families.design import Design
 from ..data.failures import FailureMatrix
 from .formula import ParsedFormula, parse_formula
 
-__all__ = ["Model", "model"]
+__all__ = ["Model", "model", "build_model"]
 
 #: families whose options take the group flags (others use the group only as "by group")
 _LATENT_TRAIT = ("rasch", "twopl")
@@ -127,8 +127,6 @@ class Model:
         >>> sorted(v.name for v in m.build().free_RVs)
         ['b', 'mu_group', 'sigma']
         """
-        from .fitting import build_model
-
         return build_model(self.design, self.family, self.options)
 
     def graph(self, **kwargs):
@@ -189,8 +187,8 @@ class Model:
         >>> res = m.fit(draws=300, tune=300, seed=1)  # doctest: +SKIP
         >>> print(res.summary())  # doctest: +SKIP
         """
-        from .fitting import sample_model, sampler_settings
         from .results import FitResult
+        from .sampling import sample_model, sampler_settings
 
         settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler)
         idata = sample_model(self.build(), settings, progressbar)
@@ -343,3 +341,37 @@ def _from_long(formula: str, family, df: pd.DataFrame, decision_maker: str) -> t
         fm = read_long(df, instance=parsed.instance or "instance", model=decision_maker, failure=failure,
                        group=parsed.group, covariates=list(parsed.covariates), version_pattern=None)
     return parsed, fm
+
+
+def build_model(design: Design, family: str = "rasch", options: FitOptions | None = None) -> pm.Model:
+    """The PyMC model of ``family`` on a collapsed design.
+
+    Parameters
+    ----------
+    design : Design
+        From :func:`ecostat.bayes.families.make_design`.
+    family : str
+        A name in :data:`ecostat.bayes.families.FAMILIES`.
+    options : FitOptions, optional
+
+    Returns
+    -------
+    pymc.Model
+        Priors, deterministic quantities and ``pm.Potential("loglik")``.
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> from ecostat.bayes.families import make_design
+    >>> m = build_model(make_design(es.simulate(n=300, seed=0)), "rasch")
+    >>> sorted(v.name for v in m.free_RVs)
+    ['b', 'sigma']
+    """
+    import pymc as pm
+
+    options = options or FitOptions()
+    fam = get_family(family)
+    fam.check(design, options)
+    with pm.Model(coords=fam.coords(design, options)) as model:
+        fam.build(design, options)
+    return model

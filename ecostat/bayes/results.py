@@ -22,6 +22,7 @@ import xarray as xr
 
 from . import posterior as post
 from ..errors import EcostatError, EcostatWarning
+from ..report.provenance import versions as package_versions
 from .families import FitOptions, get_family
 from .families.design import Design, design_from_arrays
 
@@ -29,16 +30,6 @@ __all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
 
 #: a fit converged when every limit holds
 DIAGNOSTIC_LIMITS = {"r_hat_max": 1.01, "ess_bulk_min": 400, "divergences": 0}
-
-
-def _versions() -> dict[str, str]:
-    import numpy
-    import pymc
-    import pytensor
-
-    from .. import __version__
-    return {"ecostat": __version__, "pymc": pymc.__version__, "pytensor": pytensor.__version__,
-            "arviz": az.__version__, "numpy": numpy.__version__}
 
 
 class FitResult:
@@ -77,7 +68,7 @@ class FitResult:
         self.design = design
         self.idata = idata
         self.settings = dict(settings)
-        self.versions = versions or _versions()
+        self.versions = versions or package_versions()
         self.digest = design.digest()
         self._family = get_family(family)
         if check:

@@ -17,15 +17,12 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError, EcostatWarning, plain, preview
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .profiles import ProfileTable
+from .profiles import ProfileTable
 
 __all__ = ["FailureMatrix", "MISSING", "DEFAULT_VERSION_PATTERN", "parse_columns"]
 
@@ -184,9 +181,9 @@ class FailureMatrix:
     @cached_property
     def failure_rates(self) -> np.ndarray:
         """Failure rate of each decision-maker over its observed cells (Toups §2.1)."""
-        from ..descriptive.metrics import failure_rates
-
-        return failure_rates(self.profile_table())
+        seen = (self.failures >= 0).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(seen > 0, (self.failures == 1).sum(axis=0) / np.maximum(seen, 1), np.nan)
 
     def __repr__(self) -> str:
         extra = f", group={self.group_name!r}" if self.group is not None else ""
@@ -201,8 +198,6 @@ class FailureMatrix:
         """
         cached = self.__dict__.get("_profile_table")
         if cached is None:
-            from .profiles import ProfileTable
-
             cached = ProfileTable.from_failure_matrix(self)
             object.__setattr__(self, "_profile_table", cached)
         return cached

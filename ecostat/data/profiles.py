@@ -15,15 +15,11 @@ replicates are evaluated this way, vectorized over the leading axes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError, preview
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .failures import FailureMatrix
 
 __all__ = ["ProfileTable", "as_table", "require_complete", "resolve_counts"]
 
@@ -73,7 +69,7 @@ class ProfileTable:
     inverse: np.ndarray | None = None
 
     @classmethod
-    def from_failure_matrix(cls, fm: FailureMatrix) -> ProfileTable:
+    def from_failure_matrix(cls, fm) -> ProfileTable:
         """Build the table of ``fm`` (one pass, ``O(N k)`` plus a sort)."""
         F = fm.failures
         keys = [_row_codes(F)]

@@ -17,6 +17,7 @@ import warnings
 from collections.abc import Sequence
 
 from ..errors import EcostatError
+from ..report.provenance import package_version
 
 __all__ = ["main", "build_parser"]
 
@@ -98,9 +99,7 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     """The argument parser of the ``ecostat`` command (``spec_defaults`` replace the built-in defaults)."""
     parser = argparse.ArgumentParser(prog="ecostat", description="Ecosystem-level analysis of ML decision-makers: "
                                      "do they fail the same people?")
-    from .. import __version__
-
-    parser.add_argument("--version", action="version", version=f"ecostat {__version__}")
+    parser.add_argument("--version", action="version", version=f"ecostat {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser("describe", help="descriptive ecosystem-level analysis with bootstrap intervals")

@@ -103,7 +103,7 @@ def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None 
 
 def _bayesian(first, family, draws, seed, summary, progress):
     """Fit ``family`` by group and add its tables to the demo summary."""
-    from ..bayes.fitting import fit
+    from ..bayes.fit import fit
 
     progress(f"Bayesian {family} fit by group (2 chains x {draws} draws; the first run compiles for a minute)")
     res = fit(first, family, draws=draws, tune=draws, chains=2, seed=seed)

@@ -227,7 +227,7 @@ def fit_with(fm, *, formula: str | None = None, family: str | None = None, group
         return make_model(formula, fm, family=family, **model).fit(**sampler, progressbar=progressbar)
     if family is None:
         raise SpecError("a fit needs a formula or a family (e.g. family = \"rasch\").")
-    from ..bayes.fitting import fit
+    from ..bayes.fit import fit
 
     return fit(fm, family, group=group, covariates=covariates or None, **model, **sampler, progressbar=progressbar)
 
