@@ -7,17 +7,22 @@ returned as a :class:`~ecostat.bayes.results.FitResult`.
 
 from __future__ import annotations
 
+from ..options import default
+
 __all__ = ["fit"]
 
 
-def fit(data, family: str = "rasch", *, group: bool | None = None, covariates=None, link: str = "logit",
-        n_classes: int = 2, model_by_group: bool = False, group_location: bool = True, group_scale: bool = True,
-        priors: dict | None = None, quadrature: int = 128, draws: int = 1000,
-        tune: int = 1000, chains: int = 2, cores: int | None = None, seed: int = 0, target_accept: float = 0.95,
-        sampler: str = "pymc", progressbar: bool = False):
+def fit(data, family: str | None = default("family"), *, grouped: bool | None = default("grouped"),
+        covariates=default("covariates"), link: str = default("link"), n_classes: int = default("n_classes"),
+        model_by_group: bool = default("model_by_group"), group_location: bool = default("group_location"),
+        group_scale: bool = default("group_scale"), priors: dict | None = default("priors"),
+        quadrature: int = default("quadrature"), draws: int = default("draws"), tune: int = default("tune"),
+        chains: int = default("chains"), cores: int | None = default("cores"), seed: int = default("seed"),
+        target_accept: float = default("target_accept"), sampler: str = default("sampler"),
+        progressbar: bool = default("progressbar"), random_seed: int | None = None, group: bool | None = None):
     """Fit a Bayesian latent-difficulty family to a failure matrix.
 
-    The likelihood is collapsed onto the profile table (DESIGN §5): latent
+    The likelihood is collapsed onto the profile table (``docs/architecture.md``): latent
     difficulty is integrated out per (profile, group, covariate) row and each
     row's log-likelihood is weighted by its count, so 287k instances cost as
     much as a few hundred.
@@ -25,11 +30,14 @@ def fit(data, family: str = "rasch", *, group: bool | None = None, covariates=No
     Parameters
     ----------
     data : FailureMatrix or ProfileTable
-    family : {"independence", "hard_easy", "latent_class", "rasch", "twopl", "mvprobit"}
-    group : bool, optional
+    family : str, optional
+        A registered family: "independence", "hard_easy", "latent_class", "rasch"
+        (the default), "twopl", "mvprobit" (:data:`ecostat.bayes.families.FAMILIES`).
+    grouped : bool, optional
         Model the attached group (default: when the data have one and the family
         takes groups). Latent-trait families then get a difficulty location and
         scale per group; independence and latent_class rates/shares per group.
+        (``group=`` is the deprecated name of this argument.)
     covariates : str or list of str, optional
         Attached covariates shifting latent difficulty (rasch, twopl).
     link : {"logit", "probit"}
@@ -51,7 +59,8 @@ def fit(data, family: str = "rasch", *, group: bool | None = None, covariates=No
     cores : int, optional
         Parallel chains (default: min(chains, CPUs)).
     seed : int
-        Sampler seed; the same seed gives the same draws bit for bit.
+        Sampler seed; the same seed gives the same draws bit for bit. ``random_seed``
+        (PyMC's name) is accepted as the same thing.
     target_accept : float
         NUTS target acceptance (default 0.95: HAPI imdb latent_class had 2 divergences at 0.9).
     sampler : {"pymc", "nutpie"}
@@ -73,8 +82,8 @@ def fit(data, family: str = "rasch", *, group: bool | None = None, covariates=No
     """
     from .model import Model
 
-    model = Model.from_keywords(data, family, group=group, covariates=covariates, link=link, n_classes=n_classes,
+    model = Model.from_keywords(data, family, grouped=grouped, covariates=covariates, link=link, n_classes=n_classes,
                                 model_by_group=model_by_group, group_location=group_location,
-                                group_scale=group_scale, priors=priors, quadrature=quadrature)
+                                group_scale=group_scale, priors=priors, quadrature=quadrature, group=group)
     return model.fit(draws=draws, tune=tune, chains=chains, cores=cores, seed=seed, target_accept=target_accept,
-                     sampler=sampler, progressbar=progressbar)
+                     sampler=sampler, progressbar=progressbar, random_seed=random_seed)

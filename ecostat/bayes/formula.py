@@ -1,4 +1,4 @@
-"""Model formulas in the explanatory-IRT tradition (DESIGN §8-9).
+"""Model formulas in the explanatory-IRT tradition (``docs/architecture.md``, "Formulas").
 
 Failures are a GLMM with crossed instance and decision-maker terms
 (De Boeck & Wilson 2004; lme4/brms syntax): one row per (instance,
@@ -25,6 +25,11 @@ absorb the intercept. Roles: ``model`` is the decision-maker factor, the
 grouping factor of the ``( ... | ...)`` term is the instance, a name equal to
 the data's group (or the literal ``group``) is the group, and every other name
 is an instance covariate.
+
+Which family a formula fits is decided by the family registry
+(:mod:`ecostat.bayes.families`): each family declares its latent term and the
+group and covariate terms it fits, so a registered family is a valid
+``family=`` here without editing this module.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from dataclasses import dataclass, field
 
 from ..errors import EcostatError
 
-__all__ = ["ParsedFormula", "parse_formula", "FormulaError", "GRAMMAR", "FORMULA_FAMILIES"]
+__all__ = ["ParsedFormula", "parse_formula", "FormulaError", "GRAMMAR"]
 
 GRAMMAR = """supported terms:
   model                     one effect per decision-maker (required)
@@ -46,12 +51,6 @@ GRAMMAR = """supported terms:
   model:group, model*group  model-by-group effects (rasch, twopl) or rates by group (independence)
   NAME                      any other column: an instance covariate on difficulty (rasch, twopl)"""
 
-#: families each kind of instance term admits; the first is the default
-FORMULA_FAMILIES = {
-    None: ("independence",),
-    "intercept": ("rasch", "twopl", "latent_class", "hard_easy"),
-    "model": ("mvprobit",),
-}
 #: family names of GLMM software, accepted as "the family the formula implies"
 _GLM_FAMILIES = {"bernoulli", "binomial"}
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
@@ -115,7 +114,7 @@ def parse_formula(formula: str, family: str | None = None, *, group: str | None 
         See the module docstring for the grammar.
     family : str, optional
         A family compatible with the formula's latent term (default: the
-        first of :data:`FORMULA_FAMILIES`); ``"bernoulli"``/``"binomial"``
+        family the registry marks ``formula_default``); ``"bernoulli"``/``"binomial"``
         mean the default.
     group : str, optional
         Name of the data's group variable; the literal ``group`` is accepted too.
@@ -264,36 +263,25 @@ def _latent(term: str, model: str, formula: str) -> tuple[str, str, str | None]:
 
 
 def _family(family: str | None, latent: str | None, formula: str) -> str:
-    allowed = FORMULA_FAMILIES[latent]
+    from .families import FAMILIES, formula_families
+
+    allowed = formula_families(latent)
     if family is None or family in _GLM_FAMILIES:
+        if not allowed:
+            raise FormulaError(f"no registered family fits formula {formula!r}.")
         return allowed[0]
     if family not in allowed:
-        from .families import FAMILIES
-
         if family not in FAMILIES:
             raise FormulaError(f"unknown family {family!r}; choose one of {sorted(FAMILIES)}.")
-        want = {"independence": "no latent term, e.g. 'fail ~ model'",
-                "mvprobit": "'(0 + model | instance)'"}.get(family, "'(1 | instance)'")
+        want = {None: "no latent term, e.g. 'fail ~ model'", "model": "'(0 + model | instance)'",
+                "intercept": "'(1 | instance)'"}[FAMILIES[family].latent_term]
         raise FormulaError(f"family {family!r} does not fit formula {formula!r}: it needs {want}. With this formula "
                            f"use {' or '.join(repr(a) for a in allowed)}.")
     return family
 
 
 def _check_family_terms(p: ParsedFormula) -> None:
-    """Terms the resolved family cannot express, named with the alternative."""
-    def fail(term: str, why: str) -> None:
-        raise FormulaError(f"term {term!r} in {p.formula!r} is not supported by family {p.family!r}: {why}")
+    """Terms the resolved family cannot express, named with the alternative (the family says which)."""
+    from .families import get_family
 
-    g = p.group
-    if p.covariates and p.family not in ("rasch", "twopl"):
-        fail(p.covariates[0], "covariates on difficulty need a latent-trait family (rasch or twopl).")
-    if p.family == "independence":
-        if p.group_location and not p.model_by_group:
-            fail(g, f"independent rates by group are per model and group: write '{p.model} * {g}'.")
-    elif p.family == "latent_class":
-        if p.model_by_group:
-            fail(f"{p.model}:{g}", f"latent_class has class shares by group ('+ {g}'), not model-by-group effects.")
-        if p.group_scale:
-            fail(f"(1 | {p.instance}:{g})", f"latent_class has class shares by group: write '+ {g}'.")
-    elif p.family in ("hard_easy", "mvprobit") and g is not None:
-        fail(g, f"family {p.family!r} has no group terms; use rasch or twopl for group disparity.")
+    get_family(p.family).check_terms(p)

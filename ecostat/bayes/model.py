@@ -1,4 +1,4 @@
-"""Unfitted models: ``ecostat.model(formula, data)`` (DESIGN §8-9).
+"""Unfitted models: ``ecostat.model(formula, data)`` (``docs/architecture.md``, "Formulas").
 
 A :class:`Model` is data collapsed to a :class:`~ecostat.bayes.families.Design`, a family
 and its options (structure and prior hyperparameters): everything that decides
@@ -17,17 +17,14 @@ import warnings
 
 import pandas as pd
 
+from ..data.failures import FailureMatrix
 from ..errors import DataError, EcostatError
+from ..options import default
 from .families import FitOptions, get_family, make_design
 from .families.design import Design
-from ..data.failures import FailureMatrix
 from .formula import ParsedFormula, parse_formula
 
 __all__ = ["Model", "model", "build_model"]
-
-#: families whose options take the group flags (others use the group only as "by group")
-_LATENT_TRAIT = ("rasch", "twopl")
-
 
 class Model:
     """A Bayesian ecosystem model ready to build and fit.
@@ -54,20 +51,25 @@ class Model:
     """
 
     def __init__(self, design: Design, family: str, options: FitOptions | None = None, *, formula: str | None = None):
+        self._family = get_family(family)
         self.design = design
         self.family = family
-        self.options = _canonical(family, options or FitOptions(), design)
+        self.options = self._family.canonical(options or FitOptions(), design)
         self.formula = formula
-        self._family = get_family(family)
         self._family.check(design, self.options)
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_keywords(cls, data, family: str = "rasch", *, group: bool | None = None, covariates=None,
-                      link: str = "logit", n_classes: int = 2, model_by_group: bool = False,
-                      group_location: bool = True, group_scale: bool = True, priors: dict | None = None,
-                      quadrature: int = 128) -> Model:
+    def from_keywords(cls, data, family: str | None = default("family"), *, grouped: bool | None = default("grouped"),
+                      covariates=default("covariates"), link: str = default("link"),
+                      n_classes: int = default("n_classes"), model_by_group: bool = default("model_by_group"),
+                      group_location: bool = default("group_location"), group_scale: bool = default("group_scale"),
+                      priors: dict | None = default("priors"), quadrature: int = default("quadrature"),
+                      group: bool | None = None) -> Model:
         """The model :func:`ecostat.fit` fits, from its keywords (see there).
+
+        Options the family does not read (``Family.reads``) must keep their
+        defaults: ``link="probit"`` with latent_class is an error, not ignored.
 
         Examples
         --------
@@ -76,13 +78,22 @@ class Model:
         >>> Model.from_keywords(fm, "rasch") == es.model("fail ~ model + (1 | instance)", fm)
         True
         """
-        fam = get_family(family)
-        if group is None and "group" not in fam.supports:
-            group = False  # the family has no group structure: fit the pooled ecosystem
-        options = FitOptions(link=link, n_classes=int(n_classes), model_by_group=bool(model_by_group),
-                             quadrature=int(quadrature), group_location=bool(group_location),
-                             group_scale=bool(group_scale), priors=priors or ())
-        return cls(make_design(data, group=group, covariates=covariates), family, options)
+        if group is not None:  # the 0.1 name of ``grouped``
+            import warnings
+
+            warnings.warn("fit(group=...) is now grouped=... (group names the column when reading data).",
+                          DeprecationWarning, stacklevel=3)
+            grouped = group if grouped is None else grouped
+        fam = get_family(family or "rasch")
+        options = FitOptions(link=link, n_classes=n_classes, model_by_group=model_by_group, quadrature=quadrature,
+                             group_location=group_location, group_scale=group_scale, priors=priors or ())
+        given = options.changed()
+        given.pop("group_location", None)  # the group flags only matter with a group: Family.canonical drops them
+        given.pop("group_scale", None)
+        fam.check_options(given)
+        if grouped is None and not fam.takes_group:
+            grouped = False  # the family has no group structure: fit the pooled ecosystem
+        return cls(make_design(data, group=grouped, covariates=covariates), fam.name, options)
 
     # -- identity --------------------------------------------------------------------------------
     @property
@@ -147,7 +158,7 @@ class Model:
             raise EcostatError("Model.graph() needs the graphviz package: pip install graphviz.") from None
         return pm.model_to_graphviz(self.build(), **kwargs)
 
-    def prior_predictive(self, draws: int = 500, seed: int = 0):
+    def prior_predictive(self, draws: int = 500, seed: int = default("seed")):
         """What the priors imply for the ecosystem statistics, before seeing the failures.
 
         Parameters
@@ -173,12 +184,14 @@ class Model:
 
         return prior_predictive(self, draws=draws, seed=seed)
 
-    def fit(self, *, draws: int = 1000, tune: int = 1000, chains: int = 2, cores: int | None = None, seed: int = 0,
-            target_accept: float = 0.95, sampler: str = "pymc", progressbar: bool = False):
+    def fit(self, *, draws: int = default("draws"), tune: int = default("tune"), chains: int = default("chains"),
+            cores: int | None = default("cores"), seed: int = default("seed"),
+            target_accept: float = default("target_accept"), sampler: str = default("sampler"),
+            progressbar: bool = default("progressbar"), random_seed: int | None = None):
         """Sample the posterior with NUTS; returns a :class:`~ecostat.bayes.results.FitResult`.
 
         The sampler settings are those of :func:`ecostat.fit`; the same model and
-        seed give the same draws bit for bit.
+        seed give the same draws bit for bit. ``random_seed`` is PyMC's name for ``seed``.
 
         Examples
         --------
@@ -190,33 +203,29 @@ class Model:
         from .results import FitResult
         from .sampling import sample_model, sampler_settings
 
+        if random_seed is not None:
+            if seed != default("seed") and seed != random_seed:
+                raise EcostatError(f"seed={seed} and random_seed={random_seed} disagree; give one of them.")
+            seed = random_seed
         settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler)
         idata = sample_model(self.build(), settings, progressbar)
         return FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
                          settings=settings, formula=self.formula)
 
 
-def _canonical(family: str, options: FitOptions, design: Design) -> FitOptions:
-    """One options value per distinct model: flags a family does not read take their defaults."""
-    if family in _LATENT_TRAIT and design.n_groups > 1:
-        return options
-    keep = {"link": options.link if family in _LATENT_TRAIT else "logit", "quadrature": options.quadrature,
-            "n_classes": options.n_classes if family == "latent_class" else 2, "priors": options.priors,
-            "model_by_group": options.model_by_group}
-    return FitOptions(**keep)
-
-
-def model(formula: str, data, *, family: str | None = None, link: str = "logit", n_classes: int = 2,
-          model_by_group: bool | None = None, priors: dict | None = None, quadrature: int = 128,
+def model(formula: str | ParsedFormula, data, *, family: str | None = default("family"), link: str = default("link"),
+          n_classes: int = default("n_classes"), model_by_group: bool | None = None,
+          priors: dict | None = default("priors"), quadrature: int = default("quadrature"),
           decision_maker: str = "model") -> Model:
     """A model written as a formula (lme4/brms style; grammar in :mod:`ecostat.bayes.formula`).
 
     Parameters
     ----------
-    formula : str
+    formula : str or ParsedFormula
         E.g. ``"fail ~ model + (1 | instance)"`` (rasch), ``"fail ~ model * group +
         (1 | instance:group)"`` (group disparity), ``"fail ~ model + (0 + model |
-        instance)"`` (mvprobit).
+        instance)"`` (mvprobit); or a formula already read by :func:`ecostat.parse_formula`
+        (it is not parsed again).
     data : FailureMatrix or pandas.DataFrame
         A FailureMatrix (its group and covariates are available by name), or a
         long table with one row per (instance, decision-maker): the response
@@ -268,26 +277,27 @@ def model(formula: str, data, *, family: str | None = None, link: str = "logit",
     if isinstance(data, FailureMatrix):
         fm = data
         group_name = fm.group_name if fm.group is not None else None
-        parsed = parse_formula(formula, family, group=group_name, model=decision_maker)
+        parsed = formula if isinstance(formula, ParsedFormula) else parse_formula(
+            formula, family, group=group_name, model=decision_maker)
         _check_names(parsed, fm)
     elif isinstance(data, pd.DataFrame):
-        parsed, fm = _from_long(formula, family, data, decision_maker)
+        parsed, fm = _from_long(formula if isinstance(formula, str) else formula.formula, family, data, decision_maker)
     else:
         raise DataError(f"data must be a FailureMatrix or a long pandas DataFrame; got {type(data).__name__}.")
+    text = parsed.formula
     if model_by_group is not None and bool(model_by_group) != parsed.model_by_group:
-        raise EcostatError(f"model_by_group={model_by_group} disagrees with formula {formula!r}; "
+        raise EcostatError(f"model_by_group={model_by_group} disagrees with formula {text!r}; "
                            "write 'model * group' (or 'model:group') in the formula instead.")
     if parsed.group is not None and fm.group is None:
-        raise DataError(f"formula {formula!r} uses the group {parsed.group!r}, but the data have no group; attach one "
+        raise DataError(f"formula {text!r} uses the group {parsed.group!r}, but the data have no group; attach one "
                         "with fm.with_group(...) (or --group COL on the command line).")
-    grouped = parsed.group is not None
-    # independence "model * group" is rates per group: the group itself, not model-by-group effects
-    by_group = parsed.model_by_group and parsed.family in _LATENT_TRAIT
-    options = FitOptions(link=link, n_classes=int(n_classes), model_by_group=by_group,
-                         quadrature=int(quadrature), group_location=parsed.group_location or not grouped,
-                         group_scale=parsed.group_scale or not grouped, priors=priors or ())
-    design = make_design(fm, group=grouped, covariates=list(parsed.covariates) or None)
-    return Model(design, parsed.family, options, formula=formula)
+    fam = get_family(parsed.family)
+    asked = FitOptions(link=link, n_classes=n_classes, quadrature=quadrature, priors=priors or ())
+    fam.check_options(asked.changed())
+    # the group terms of the formula, as the family reads them (independence "model * group": rates by group)
+    options = FitOptions(**{**asked.to_dict(), "priors": asked.priors, **fam.options_from_formula(parsed)})
+    design = make_design(fm, group=parsed.group is not None, covariates=list(parsed.covariates) or None)
+    return Model(design, parsed.family, options, formula=text)
 
 
 def _check_names(parsed: ParsedFormula, fm: FailureMatrix) -> None:

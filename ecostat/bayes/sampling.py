@@ -10,38 +10,33 @@ from __future__ import annotations
 import os
 import warnings
 
-import numpy as np
-import pymc as pm
-
 from ..errors import EcostatError
+from ..options import check_all, default
 
 __all__ = ["SAMPLERS", "sampler_settings", "sample_model"]
 
-SAMPLERS = ("pymc", "nutpie")
+SAMPLERS = ("pymc", "nutpie")  # the choices of the "sampler" option (ecostat.options)
 
 
-def sampler_settings(draws=1000, tune=1000, chains=2, cores=None, seed=0, target_accept=0.95, sampler="pymc") -> dict:
-    """Validated NUTS settings (see :func:`fit`).
+def sampler_settings(draws=default("draws"), tune=default("tune"), chains=default("chains"), cores=default("cores"),
+                     seed=default("seed"), target_accept=default("target_accept"), sampler=default("sampler")) -> dict:
+    """NUTS settings checked against the options schema (:mod:`ecostat.options`), once, before sampling.
 
     Examples
     --------
     >>> sampler_settings(draws=500, chains=1)["cores"]
     1
     """
-    for name, v, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
-        if not isinstance(v, (int, np.integer)) or v < low:
-            raise EcostatError(f"{name} must be an integer >= {low}; got {v!r}.")
-    if sampler not in SAMPLERS:
-        raise EcostatError(f"sampler must be one of {SAMPLERS}; got {sampler!r}.")
-    if not 0.5 <= target_accept < 1:
-        raise EcostatError(f"target_accept must be in [0.5, 1); got {target_accept}.")
-    cores = min(chains, os.cpu_count() or 1) if cores is None else int(cores)
-    return {"draws": int(draws), "tune": int(tune), "chains": int(chains), "cores": cores, "seed": int(seed),
-            "target_accept": float(target_accept), "sampler": sampler}
+    s = check_all({"draws": draws, "tune": tune, "chains": chains, "cores": cores, "seed": seed,
+                   "target_accept": target_accept, "sampler": sampler})
+    s["cores"] = min(s["chains"], os.cpu_count() or 1) if s["cores"] is None else s["cores"]
+    return s
 
 
-def sample_model(model: pm.Model, s: dict, progressbar: bool = False):
+def sample_model(model, s: dict, progressbar: bool = False):
     """NUTS on a built model with settings from :func:`sampler_settings`; returns InferenceData."""
+    import pymc as pm
+
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
         warnings.filterwarnings("ignore", category=RuntimeWarning)

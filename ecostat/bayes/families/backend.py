@@ -1,7 +1,7 @@
 """Array namespaces so each family writes its math once.
 
 A family's model equations are written against ``xp``: with :data:`NP` they run
-on posterior draws (numpy, leading draws axis), with :data:`PT` they build the
+on posterior draws (numpy, leading draws axis), with :func:`pytensor_namespace` they build the
 PyTensor graph that NUTS differentiates. Parameters broadcast over trailing
 axes (``b`` is ``(k,)`` in the graph and ``(S, k)`` on draws), so index with
 ``xp.take(a, idx, axis=-1)`` and add axes with ``xp.expand_dims``.
@@ -11,34 +11,19 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import cache
 from types import SimpleNamespace
 
 import numpy as np
-import pytensor.tensor as pt
 from scipy import special
 
-__all__ = ["NP", "PT"]
-
-# The collapsed likelihoods are tiny; PyTensor's BLAS notice is noise here.
-warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS installation")
+__all__ = ["NP", "pytensor_namespace"]
 
 _SQRT2 = math.sqrt(2.0)
 
 
 def _np_log_sigmoid(x):
     return -np.logaddexp(0.0, -x)
-
-
-def _pt_log_ndtr(x):
-    # log Phi(x): erfcx keeps the lower tail finite; log1p keeps the upper tail exact.
-    lower = pt.log(0.5 * pt.erfcx(-x / _SQRT2)) - 0.5 * pt.sqr(x)
-    upper = pt.log1p(-0.5 * pt.erfc(x / _SQRT2))
-    return pt.switch(pt.lt(x, 0.0), lower, upper)
-
-
-def _pt_logsumexp(x, axis):
-    m = pt.max(x, axis=axis, keepdims=True)
-    return pt.squeeze(m, axis=axis) + pt.log(pt.sum(pt.exp(x - m), axis=axis))
 
 
 NP = SimpleNamespace(
@@ -49,10 +34,29 @@ NP = SimpleNamespace(
     maximum=np.maximum, clip=np.clip,
 )
 
-PT = SimpleNamespace(
-    name="pytensor", take=pt.take, expand_dims=pt.expand_dims, exp=pt.exp, log=pt.log, log1p=pt.log1p,
-    sigmoid=pt.sigmoid, log_sigmoid=lambda x: -pt.softplus(-x), ndtr=lambda x: 0.5 * pt.erfc(-x / _SQRT2),
-    log_ndtr=_pt_log_ndtr, logsumexp=_pt_logsumexp, sum=pt.sum, zeros_like=pt.zeros_like,
-    cumsum=pt.cumsum, concatenate=pt.concatenate, stack=pt.stack, softmax=lambda x, axis: pt.special.softmax(x, axis=axis),
-    maximum=pt.maximum, clip=pt.clip,
-)
+
+@cache
+def pytensor_namespace() -> SimpleNamespace:
+    """The PyTensor namespace (imports PyTensor on first use: ``import ecostat`` stays light)."""
+    import pytensor.tensor as pt
+
+    # The collapsed likelihoods are tiny; PyTensor's BLAS notice is noise here.
+    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS installation")
+
+    def _pt_log_ndtr(x):
+        # log Phi(x): erfcx keeps the lower tail finite; log1p keeps the upper tail exact.
+        lower = pt.log(0.5 * pt.erfcx(-x / _SQRT2)) - 0.5 * pt.sqr(x)
+        upper = pt.log1p(-0.5 * pt.erfc(x / _SQRT2))
+        return pt.switch(pt.lt(x, 0.0), lower, upper)
+
+    def _pt_logsumexp(x, axis):
+        m = pt.max(x, axis=axis, keepdims=True)
+        return pt.squeeze(m, axis=axis) + pt.log(pt.sum(pt.exp(x - m), axis=axis))
+
+    return SimpleNamespace(
+        name="pytensor", take=pt.take, expand_dims=pt.expand_dims, exp=pt.exp, log=pt.log, log1p=pt.log1p,
+        sigmoid=pt.sigmoid, log_sigmoid=lambda x: -pt.softplus(-x), ndtr=lambda x: 0.5 * pt.erfc(-x / _SQRT2),
+        log_ndtr=_pt_log_ndtr, logsumexp=_pt_logsumexp, sum=pt.sum, zeros_like=pt.zeros_like,
+        cumsum=pt.cumsum, concatenate=pt.concatenate, stack=pt.stack, softmax=lambda x, axis: pt.special.softmax(x, axis=axis),
+        maximum=pt.maximum, clip=pt.clip,
+    )

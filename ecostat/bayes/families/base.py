@@ -1,7 +1,20 @@
 """What every Bayesian family provides, and the collapsed mixture likelihood.
 
-A family (DESIGN §5) is a generative model of one instance's failure profile
-given its stratum (group, covariates). It provides
+A family (``docs/architecture.md``, "The family contract") is a generative
+model of one instance's failure profile given its stratum (group, covariates).
+It *declares* what the rest of the package dispatches on, so that adding a
+family touches no other module:
+
+* formula terms it fits (:attr:`Family.latent_term`, :attr:`Family.terms`, with
+  :attr:`Family.term_hints` for the ones it does not) -- read by
+  :mod:`ecostat.bayes.formula`;
+* model options it reads (:attr:`Family.reads`, :attr:`Family.links`) -- checked by
+  :class:`ecostat.bayes.model.Model`, the specs and the command line;
+* its priors (:attr:`Family.priors`, :attr:`Family.prior_scales`);
+* how to simulate from it (:attr:`Family.simulate_args`, :meth:`Family.simulation`,
+  :meth:`Family.draw`, :meth:`Family.true_parameters`) -- called by :func:`ecostat.simulate`.
+
+and it computes:
 
 * :meth:`Family.build`: priors and the collapsed log-likelihood, added to the
   active ``pymc.Model`` as ``pm.Potential("loglik", sum_r n_r log p(y_r))``;
@@ -17,34 +30,42 @@ independently. :class:`MixtureFamily` writes such a family's equations once
 (:meth:`MixtureFamily.components`, against the ``xp`` namespaces of
 :mod:`.backend`) and derives the PyTensor likelihood and the numpy posterior
 computations from them, so the two can never disagree.
+
+Importing a family imports no PyMC: the graph is built inside :meth:`Family.build`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
 
-from ...descriptive.baselines import all_profiles
 from ...errors import EcostatError
-from .backend import NP, PT
+from ...numeric import all_profiles
+from ...options import default
+from .backend import NP, pytensor_namespace
 from .design import Design
+from .simulation import Simulated, SimulationSetup
 
-__all__ = ["FitOptions", "Family", "MixtureFamily", "MAX_K_PATTERNS"]
+__all__ = ["FitOptions", "Family", "MixtureFamily", "MAX_K_PATTERNS", "GROUP_TERMS", "FORMULA_TERMS"]
 
 #: posterior quantities enumerate all 2^k profiles up to this many decision-makers
 MAX_K_PATTERNS = 14
 #: numpy chunk size (elements) when evaluating draws
 _CHUNK = 20_000_000
+#: formula terms with a group: '+ group', '(1 | instance:group)', 'model:group'
+GROUP_TERMS = frozenset({"group", "instance:group", "model:group"})
+#: every formula term a family can declare in :attr:`Family.terms`
+FORMULA_TERMS = GROUP_TERMS | {"covariates"}
 
 
 @dataclass(frozen=True)
 class FitOptions:
     """Structural options of a family, and its prior hyperparameters.
+
+    Defaults and allowed values are declared once in :mod:`ecostat.options`.
 
     Parameters
     ----------
@@ -71,26 +92,23 @@ class FitOptions:
     {'b_sd': 2.0}
     """
 
-    link: str = "logit"
-    n_classes: int = 2
-    model_by_group: bool = False
-    quadrature: int = 128
-    group_location: bool = True
-    group_scale: bool = True
+    link: str = default("link")
+    n_classes: int = default("n_classes")
+    model_by_group: bool = default("model_by_group")
+    quadrature: int = default("quadrature")
+    group_location: bool = default("group_location")
+    group_scale: bool = default("group_scale")
     priors: tuple = ()
 
     def __post_init__(self) -> None:
+        from ...options import check
+
+        for f in fields(self):
+            if f.name != "priors":
+                object.__setattr__(self, f.name, check(f.name, getattr(self, f.name)))
         items = self.priors.items() if isinstance(self.priors, dict) else (self.priors or ())
-        clean = []
-        for name, value in items:
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise EcostatError(f"prior {name!r} = {value!r}: expected a positive number.") from None
-            if not np.isfinite(value) or value <= 0:
-                raise EcostatError(f"prior {name!r} = {value}: expected a positive finite number.")
-            clean.append((str(name), value))
-        object.__setattr__(self, "priors", tuple(sorted(clean)))
+        clean = check("priors", dict(items)) or {}
+        object.__setattr__(self, "priors", tuple(sorted(clean.items())))
 
     @property
     def prior_dict(self) -> dict:
@@ -101,21 +119,52 @@ class FitOptions:
                 "quadrature": self.quadrature, "group_location": self.group_location,
                 "group_scale": self.group_scale, "priors": self.prior_dict}
 
+    def changed(self) -> dict:
+        """The options that differ from their defaults (what a user asked for)."""
+        base = FitOptions()
+        out = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(base, f.name)}
+        if "priors" in out:
+            out["priors"] = self.prior_dict
+        return out
+
 
 class Family(ABC):
-    """Base class of a Bayesian family (see the module docstring)."""
+    """Base class of a Bayesian family (see the module docstring).
+
+    Subclass it (or :class:`MixtureFamily`), fill in the declarations and register an
+    instance with :func:`ecostat.bayes.families.register_family`.
+    """
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     #: prior of every parameter, as documented in summaries and the README
     priors: ClassVar[dict[str, str]] = {}
-    #: subset of {"group", "covariates", "model_by_group", "link", "n_classes"}
-    supports: ClassVar[frozenset] = frozenset()
-    links: ClassVar[tuple] = ("logit",)
     #: adjustable prior hyperparameters and their defaults (see :meth:`prior`)
     prior_scales: ClassVar[dict[str, float]] = {}
     #: hyperparameters given in probit units whose logit default is 1.7 times larger
     logit_scaled: ClassVar[frozenset] = frozenset()
+    #: links it takes (the first is the default)
+    links: ClassVar[tuple] = ("logit",)
+    #: the latent term of its formula: None ('fail ~ model'), "intercept" ('(1 | instance)') or
+    #: "model" ('(0 + model | instance)')
+    latent_term: ClassVar[str | None] = "intercept"
+    #: whether a formula with this latent term and no family named gets this family
+    formula_default: ClassVar[bool] = False
+    #: formula terms it fits, a subset of FORMULA_TERMS: '+ group' ("group"), '(1 | instance:group)'
+    #: ("instance:group"), 'model:group' ("model:group"), '+ NAME' ("covariates")
+    terms: ClassVar[frozenset] = frozenset()
+    #: why it does not fit a term, and what to write instead (term -> sentence)
+    term_hints: ClassVar[dict[str, str]] = {}
+    #: model options it reads (ecostat.options, section "model"); the others must keep their defaults
+    reads: ClassVar[frozenset] = frozenset()
+    #: keyword arguments of ecostat.simulate it reads -> their defaults
+    simulate_args: ClassVar[dict[str, Any]] = {}
+
+    # -- declarations put to use -----------------------------------------------------------------
+    @property
+    def takes_group(self) -> bool:
+        """Whether the family has any group structure (so ``fit`` models an attached group)."""
+        return bool(self.terms & GROUP_TERMS)
 
     def prior(self, options: FitOptions, name: str) -> float:
         """Value of prior hyperparameter ``name``: the user's (``options.priors``) or the default.
@@ -133,16 +182,76 @@ class Family(ABC):
         """Default prior hyperparameters under ``link``."""
         return {n: self.prior(FitOptions(link=link), n) for n in self.prior_scales}
 
+    def check_options(self, given: dict, where: str = "") -> None:
+        """Raise for a model option the family does not read but the user set, or a link it lacks."""
+        from . import families_reading
+
+        for name, value in given.items():
+            if name == "priors":
+                unknown = sorted(set(value or {}) - set(self.prior_scales))
+                if unknown:
+                    raise EcostatError(f"{where}family {self.name!r} has no prior hyperparameter "
+                                       f"{', '.join(map(repr, unknown))}; it takes {sorted(self.prior_scales) or 'none'}.")
+            elif name not in self.reads:
+                able = families_reading(name)
+                raise EcostatError(f"{where}family {self.name!r} does not take {name.replace('_', '-')} (= {value!r}); "
+                                   f"leave it out" + (f", or choose a family that does: {able}." if able else "."))
+        if given.get("link", self.links[0]) not in self.links:
+            raise EcostatError(f"{where}family {self.name!r} supports link {list(self.links)}, not {given['link']!r}.")
+
+    def canonical(self, options: FitOptions, design: Design) -> FitOptions:
+        """One options value per distinct model: options it does not read (or that need a group it
+        lacks) take their defaults."""
+        keep = {f.name: getattr(options, f.name) for f in fields(options)
+                if f.name == "priors" or f.name in self.reads}
+        if design.n_groups <= 1:
+            keep.pop("group_location", None)
+            keep.pop("group_scale", None)
+        return FitOptions(**keep)
+
+    def check_terms(self, parsed) -> None:
+        """Raise a FormulaError for a term of ``parsed`` (a ParsedFormula) the family does not fit."""
+        from ..formula import FormulaError
+
+        used = {"group": parsed.group_location, "instance:group": parsed.group_scale,
+                "model:group": parsed.model_by_group, "covariates": bool(parsed.covariates)}
+        for term, on in used.items():
+            if not on or term in self.terms:
+                continue
+            written = {"group": parsed.group, "instance:group": f"(1 | {parsed.instance}:{parsed.group})",
+                       "model:group": f"{parsed.model}:{parsed.group}",
+                       "covariates": parsed.covariates[0] if parsed.covariates else ""}[term]
+            from . import FAMILIES
+
+            able = sorted(n for n, f in FAMILIES.items() if term in f.terms)
+            if term == "covariates":
+                generic = f"covariates on difficulty need a latent-trait family ({' or '.join(able)})."
+            else:
+                generic = f"family {self.name!r} has no such term" + (f"; families that fit it: {able}." if able else ".")
+            why = self.term_hints.get(term) or generic
+            raise FormulaError(f"term {written!r} in {parsed.formula!r} is not supported by family {self.name!r}: {why}")
+
+    def options_from_formula(self, parsed) -> dict:
+        """Model options a formula's group terms stand for (only those the family reads)."""
+        out = {"group_location": parsed.group_location or parsed.group is None,
+               "group_scale": parsed.group_scale or parsed.group is None,
+               "model_by_group": parsed.model_by_group}
+        return {k: v for k, v in out.items() if k in self.reads}
+
     # -- checks ---------------------------------------------------------------------------------
     def check(self, design: Design, options: FitOptions) -> None:
         """Raise :class:`EcostatError` for a design or option the family cannot take."""
-        asked = {"group": design.n_groups > 1, "covariates": bool(design.covariate_names),
-                 "model_by_group": options.model_by_group}
-        for what, on in asked.items():
-            if on and what not in self.supports:
-                able = sorted(f.name for f in _registry().values() if what in f.supports)
+        from . import FAMILIES
+
+        asked = {"group": (design.n_groups > 1, self.takes_group, lambda f: f.takes_group),
+                 "covariates": (bool(design.covariate_names), "covariates" in self.terms, lambda f: "covariates" in f.terms),
+                 "model_by_group": (options.model_by_group, "model_by_group" in self.reads,
+                                    lambda f: "model_by_group" in f.reads)}
+        for what, (on, able_here, able) in asked.items():
+            if on and not able_here:
+                others = sorted(n for n, f in FAMILIES.items() if able(f))
                 raise EcostatError(f"family {self.name!r} does not take {what.replace('_', '-')}; "
-                                   f"families that do: {able}.")
+                                   f"families that do: {others}.")
         if options.model_by_group and design.n_groups < 2:
             raise EcostatError("model_by_group needs a group with at least two levels (pass group=...).")
         if options.link not in self.links:
@@ -153,7 +262,7 @@ class Family(ABC):
         if unknown:
             raise EcostatError(f"family {self.name!r} has no prior hyperparameter {', '.join(map(repr, unknown))}; "
                                f"it takes {sorted(self.prior_scales) or 'none'}.")
-        if design.n_groups > 1 and "group" in self.supports and not (
+        if design.n_groups > 1 and {"group_location", "group_scale"} <= self.reads and not (
                 options.group_location or options.group_scale or options.model_by_group):
             raise EcostatError("a group is attached but group_location, group_scale and model_by_group are all off; "
                                "pass group=False to pool the groups.")
@@ -165,6 +274,23 @@ class Family(ABC):
         if design.covariate_names:
             c["covariate"] = list(design.covariate_names)
         return c
+
+    # -- simulation -----------------------------------------------------------------------------
+    def simulation_rates(self, rates, args: dict, given: bool):
+        """The failure rates to simulate with (a family may derive them from its own arguments)."""
+        return rates
+
+    def simulation(self, setup: SimulationSetup, args: dict):
+        """Validate the family's simulation arguments (``simulate_args``, defaults filled in) into a spec."""
+        return args
+
+    def draw(self, spec, setup: SimulationSetup, gidx: np.ndarray, rng: np.random.Generator) -> Simulated:
+        """Draw the failures of ``setup.n`` instances (groups ``gidx``) from the family."""
+        raise EcostatError(f"family {self.name!r} has no simulator.")
+
+    def true_parameters(self, spec, setup: SimulationSetup, n: int | None, seed: int | None) -> dict:
+        """The generating parameters in the names and shapes of the fitted family (see ecostat.simulate_parameters)."""
+        raise EcostatError(f"family {self.name!r} does not map its simulation onto fitted parameters.")
 
     # -- interface ------------------------------------------------------------------------------
     @abstractmethod
@@ -218,6 +344,10 @@ class MixtureFamily(Family):
         """
 
     def build(self, design: Design, options: FitOptions) -> None:
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        PT = pytensor_namespace()
         params = self.graph_parameters(design, options)
         log_w, log_p1, log_p0, _ = self.components(params, design, options, PT)
         ll = _row_terms(log_w, log_p1, log_p0, design, PT)
@@ -280,7 +410,3 @@ def _row_terms(log_w, log_p1, log_p0, design: Design, xp):
     l0 = xp.take(log_p0, s, axis=log_p0.ndim - 3)
     return lw + xp.sum(l1 * y1, axis=-1) + xp.sum(l0 * y0, axis=-1)
 
-
-def _registry() -> dict:
-    from . import FAMILIES
-    return FAMILIES

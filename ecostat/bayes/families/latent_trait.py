@@ -1,4 +1,4 @@
-"""Latent-trait families: ``rasch`` and ``twopl`` (DESIGN §5).
+"""Latent-trait families: ``rasch`` and ``twopl`` (Toups 2023 §3.2, §6.1; Bommasani 2022 eq. 2-3).
 
 ``P(F_ij = 1) = link^{-1}(a_j theta_i + b_j + gamma_{g(i) j})`` with latent
 difficulty ``theta_i ~ Normal(mu_g + x_i' beta, sigma_g)``. ``rasch`` has
@@ -13,16 +13,23 @@ probability of a 3-model logit rasch agrees with adaptive quadrature to a
 relative 1e-15 at sigma = 3, 6e-11 at sigma = 5 and 2e-6 at sigma = 8; 48
 Gauss-Hermite nodes were off by 1.4% at sigma = 5, which N = 287k instances
 turn into a visible bias.
+
+Formula ``fail ~ model + (1 | instance)`` with every group and covariate term
+(``+ group``, ``(1 | instance:group)``, ``model:group``, ``+ NAME``).
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
+from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit, ndtr, ndtri
+
+from ...errors import EcostatError
 from .base import FitOptions, MixtureFamily
 from .design import Design
+from .simulation import Simulated, SimulationSetup, check_levels, draw_groups
 
 __all__ = ["Rasch", "TwoPL", "normal_grid"]
 
@@ -46,8 +53,16 @@ def normal_grid(q: int) -> tuple[np.ndarray, np.ndarray]:
 
 class _LatentTrait(MixtureFamily):
     loadings = False
-    supports = frozenset({"group", "covariates", "model_by_group", "link"})
     links = ("logit", "probit")
+    terms = frozenset({"group", "instance:group", "model:group", "covariates"})
+    reads = frozenset({"link", "quadrature", "model_by_group", "group_location", "group_scale"})
+    #: simulate: theta_i ~ Normal(group_location[g] + covariate_effect x_i, group_scale[g] or difficulty_sd),
+    #: P(F_ij = 1) = link^-1(a_j theta_i + link(f_j) + model_group_effects[g][j]); versions share theta
+    simulate_args = {"difficulty_sd": None, "group_location": None, "group_scale": None, "covariate_effect": 0.0,
+                     "covariate_levels": None, "versions": None, "version_shift": -0.4, "link": "logit",
+                     "model_group_effects": None}
+    #: default sd of difficulty in simulations
+    default_sd = 1.5
 
     def parameters(self, design: Design, options: FitOptions) -> list[str]:
         names = ["b"] + (["a"] if self.loadings else [])
@@ -65,6 +80,9 @@ class _LatentTrait(MixtureFamily):
         return names
 
     def graph_parameters(self, design: Design, options: FitOptions) -> dict:
+        import pymc as pm
+        import pytensor.tensor as pt
+
         prior = lambda name: self.prior(options, name)  # noqa: E731
         G = design.n_groups
         p = {"b": pm.Normal("b", 0.0, prior("b_sd"), dims="model")}
@@ -134,9 +152,156 @@ class _LatentTrait(MixtureFamily):
         p = self._draw_params(draws, design)
         return p["sigma_group"] * (np.exp(np.mean(np.log(p["a"]), axis=-1))[:, None] if self.loadings else 1.0)
 
+    # -- simulation -------------------------------------------------------------------------------
+    def simulation(self, setup: SimulationSetup, args: dict) -> _TraitSpec:
+        a = args
+        check_levels(setup, group_location=a["group_location"], group_scale=a["group_scale"],
+                     model_group_effects=a["model_group_effects"])
+        if a["link"] not in self.links:
+            raise EcostatError(f"link must be one of {self.links}; got {a['link']!r}.")
+        k = setup.k
+        sd = self.default_sd if a["difficulty_sd"] is None else float(a["difficulty_sd"])
+        loc = np.array([float((a["group_location"] or {}).get(g, 0.0)) for g in setup.levels])
+        scale = np.array([float((a["group_scale"] or {}).get(g, sd)) for g in setup.levels])
+        if np.any(scale <= 0):
+            raise EcostatError("difficulty_sd and group_scale must be positive.")
+        values = None
+        if a["covariate_levels"] is not None:
+            levels = a["covariate_levels"]
+            if not a["covariate_effect"]:
+                raise EcostatError("covariate_levels describes the covariate of covariate_effect; give a non-zero effect.")
+            if int(levels) != levels or levels < 2:
+                raise EcostatError(f"covariate_levels must be an integer >= 2; got {levels!r}.")
+            v = np.linspace(-1.0, 1.0, int(levels))
+            values = v / v.std()
+        loadings = self._simulated_loadings(a, k)
+        gamma = None
+        if a["model_group_effects"]:
+            if not setup.groups or len(setup.levels) < 2:
+                raise EcostatError("model_group_effects needs groups with at least two levels.")
+            E = np.zeros((len(setup.levels), k))
+            for gi, g in enumerate(setup.levels):
+                if g in a["model_group_effects"]:
+                    row = np.asarray(a["model_group_effects"][g], dtype=float)
+                    if row.shape != (k,):
+                        raise EcostatError(f"model_group_effects[{g!r}] must have one shift per model ({k}); "
+                                           f"got {row.tolist()}.")
+                    E[gi] = row
+            gamma = E
+        b0 = logit(setup.rates) if a["link"] == "logit" else ndtri(setup.rates)
+        versions = list(a["versions"]) if a["versions"] is not None else [None]
+        columns, column_model, b = [], [], []
+        for j, name in enumerate(setup.names):
+            for v, ver in enumerate(versions):
+                b.append(b0[j] + v * a["version_shift"])
+                column_model.append(j)
+                columns.append(name if ver is None else f"{name}_{ver}")
+        return _TraitSpec(link=a["link"], loc=loc, scale=scale, covariate_effect=float(a["covariate_effect"]),
+                          covariate_values=values, loadings=loadings, gamma=gamma, columns=columns,
+                          column_model=np.asarray(column_model), b=np.asarray(b),
+                          versioned=a["versions"] is not None)
+
+    def _simulated_loadings(self, args: dict, k: int):
+        return None
+
+    def draw(self, spec: _TraitSpec, setup: SimulationSetup, gidx, rng) -> Simulated:
+        n = setup.n
+        theta, x = _draw_difficulty(spec, n, gidx, rng)
+        inv_link = expit if spec.link == "logit" else ndtr
+        blocks = []
+        for c in range(len(spec.columns)):
+            j = spec.column_model[c]
+            eta = (theta if spec.loadings is None else spec.loadings[j] * theta) + spec.b[c]
+            if spec.gamma is not None:
+                eta = eta + spec.gamma[gidx, j]
+            blocks.append(rng.random(n) < inv_link(eta))
+        return Simulated(np.column_stack(blocks), columns=spec.columns,
+                         version_pattern=r"^(?P<name>.+)_(?P<version>[^_]+)$" if spec.versioned else None,
+                         covariates=None if x is None else pd.DataFrame({"x": x}))
+
+    def true_parameters(self, spec: _TraitSpec, setup: SimulationSetup, n, seed) -> dict:
+        """Map the generating model onto the fitted (identified) parameters."""
+        G = len(setup.levels)
+        a = spec.loadings if spec.loadings is not None else np.ones(setup.k)
+        a_col = a[spec.column_model]
+        b = spec.b.copy()
+        loc = spec.loc.copy()
+        beta = None
+        if spec.covariate_effect:
+            xbar, xsd = 0.0, 1.0
+            if n is not None and seed is not None:  # the very sample simulate draws
+                rng = np.random.default_rng(seed)
+                _, gidx, _ = draw_groups(n, setup.groups, rng)
+                x = _draw_difficulty(spec, n, gidx, rng)[1]
+                xbar, xsd = float(np.mean(x)), float(np.std(x))
+            loc = loc + spec.covariate_effect * xbar
+            beta = np.array([spec.covariate_effect * xsd])
+        gamma = None
+        if spec.gamma is not None:
+            E = spec.gamma
+            col, row, grand = E.mean(axis=0), E.mean(axis=1), E.mean()
+            gamma = E - row[:, None] - col[None, :] + grand
+            b = b + col[spec.column_model]
+            shift = row - grand
+            if np.allclose(a, a[0]):
+                loc = loc + shift / a[0]
+            elif np.any(np.abs(shift) > 1e-12):
+                raise EcostatError("twopl model_group_effects must have the same mean over models in every group when "
+                                   "the loadings differ: a shift common to all models is not a difficulty shift, and no "
+                                   "twopl parameter represents it.")
+        mbar = loc.mean()
+        b = b + a_col * mbar
+        mu = loc - mbar
+        out: dict[str, np.ndarray] = {"b": b}
+        if self.loadings:
+            gm = float(np.exp(np.mean(np.log(spec.scale))))
+            out["a"] = a * gm
+            if G > 1:
+                out["mu_group"], out["sigma_group"] = mu / gm, spec.scale / gm
+            if beta is not None:
+                beta = beta / gm
+        elif G > 1:
+            out["mu_group"], out["sigma_group"] = mu, spec.scale.copy()
+        else:
+            out["sigma"] = np.asarray(float(spec.scale[0]))
+        if beta is not None:
+            out["beta"] = beta
+        if gamma is not None:
+            out["gamma"] = gamma[:, spec.column_model]
+        return out
+
+
+@dataclass
+class _TraitSpec:
+    """A validated latent-trait simulation: per group location/scale, per column effects."""
+
+    link: str
+    loc: np.ndarray
+    scale: np.ndarray
+    covariate_effect: float
+    covariate_values: np.ndarray | None
+    loadings: np.ndarray | None
+    gamma: np.ndarray | None
+    columns: list
+    column_model: np.ndarray
+    b: np.ndarray
+    versioned: bool
+
+
+def _draw_difficulty(spec: _TraitSpec, n: int, gidx, rng):
+    """Latent difficulty theta and the covariate x (or None), in simulate's draw order."""
+    theta = spec.loc[gidx] + spec.scale[gidx] * rng.standard_normal(n)
+    x = None
+    if spec.covariate_effect:
+        v = spec.covariate_values
+        x = rng.standard_normal(n) if v is None else v[rng.integers(len(v), size=n)]
+        theta = theta + spec.covariate_effect * x
+    return theta, x
+
 
 class Rasch(_LatentTrait):
     name = "rasch"
+    formula_default = True
     prior_scales = {"b_sd": 1.5, "sigma_sd": 1.5, "mu_group_sd": 1.0, "sigma_group_sd": 1.5, "beta_sd": 1.0,
                     "tau_gamma_sd": 0.5}
     logit_scaled = frozenset(prior_scales)
@@ -155,6 +320,8 @@ class Rasch(_LatentTrait):
 class TwoPL(_LatentTrait):
     name = "twopl"
     loadings = True
+    default_sd = 1.0
+    simulate_args = {**_LatentTrait.simulate_args, "loadings": None}
     prior_scales = {"b_sd": 1.5, "a_sd": 0.5, "mu_group_sd": 1.0, "log_sigma_group_sd": 0.5, "beta_sd": 1.0,
                     "tau_gamma_sd": 0.5}
     logit_scaled = frozenset({"b_sd", "mu_group_sd", "beta_sd", "tau_gamma_sd"})
@@ -168,3 +335,11 @@ class TwoPL(_LatentTrait):
         "gamma": "ZeroSumNormal(tau_gamma) over (group, model): model-by-group effects, partially pooled",
         "tau_gamma": "HalfNormal(tau_gamma_sd = 0.85 / 0.5)",
     }
+
+    def _simulated_loadings(self, args: dict, k: int):
+        if args["loadings"] is None:
+            return np.ones(k)
+        a = np.asarray(args["loadings"], dtype=float)
+        if a.shape != (k,) or np.any(a <= 0):
+            raise EcostatError(f"loadings must be {k} positive numbers (one per model); got {np.ravel(a).tolist()}.")
+        return a

@@ -1,0 +1,403 @@
+"""Every setting a user can give, declared once (``docs/architecture.md``, "The options schema").
+
+An :class:`Option` holds a setting's name (the Python keyword and the TOML spec
+key), its type, default, allowed range or choices, its help text and its
+command-line flag. From this one table
+
+* the command line builds its flags (:mod:`ecostat.interface.cli`),
+* the TOML specs validate their sections (:mod:`ecostat.interface.spec`),
+* the Python verbs take their defaults (``def describe(..., n_boot=default("n_boot"))``)
+  and check the values they are given (:func:`check`), once, where the analysis or
+  the model is built.
+
+Which verb takes which setting is :data:`VERBS`; which spec section holds it is
+:attr:`Option.section`. Which Bayesian family reads a model option is declared by
+the family (``Family.reads``, :mod:`ecostat.bayes.families`), so a new family
+brings its own; ``ecostat.bayes.families.families_reading`` answers the question
+from the registry.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import EcostatError
+
+__all__ = ["Option", "OPTIONS", "VERBS", "SECTIONS", "default", "check", "check_all", "parse_text", "flag_of",
+           "spec_keys", "describe_options"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting.
+
+    Attributes
+    ----------
+    name : str
+        Python keyword and TOML key.
+    type : type
+        ``int``, ``float``, ``bool``, ``str``, ``list`` (of text) or ``dict`` (name -> positive number).
+    default : object
+        Value when the setting is not given (``None``: "not set"; see ``help``).
+    help : str
+        One sentence for ``--help``, the README and error messages.
+    section : str
+        Spec section holding it: ``data``, ``options``, ``model``, ``priors``, ``sampler``, ``fit``
+        (top level of a fit spec) or ``cli`` (command line only).
+    choices : tuple, optional
+    low, high : float, optional
+        Inclusive bounds (``low_open`` / ``high_open`` make them strict).
+    flag : str, optional
+        Command-line flag (default ``--name-with-dashes``); ``""`` for none.
+    aliases : tuple of str
+        Older flags that still work.
+    nullable : bool
+        ``None`` is an accepted value (it means what ``help`` says).
+    metavar : str, optional
+        Placeholder in ``--help``.
+    why : str, optional
+        The reason for the range, added to the error message.
+    """
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    section: str
+    choices: tuple | None = None
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    flag: str | None = None
+    aliases: tuple = ()
+    nullable: bool = False
+    metavar: str | None = None
+    why: str | None = None
+
+    @property
+    def cli_flag(self) -> str | None:
+        """The command-line flag, or None when the setting has none."""
+        if self.flag == "":
+            return None
+        return self.flag or "--" + self.name.replace("_", "-")
+
+
+def _o(name, type_, default, help_, section, **kw) -> Option:
+    return Option(name, type_, default, help_, section, **kw)
+
+
+_OPTIONS = [
+    # -- reading the data ([data]) -------------------------------------------------------------------
+    _o("label", str, "label", "label column", "data"),
+    _o("id", str, "instance_id", "instance id column (rows are numbered when the default column is absent)", "data"),
+    _o("models", list, None, "prediction columns or decision-makers to analyse (default: every other column; "
+       "comma-separated on the command line)", "data", nullable=True),
+    _o("years", list, None, "versions/years to keep, e.g. 2020 (comma-separated on the command line)", "data",
+       nullable=True),
+    _o("group", str, None, "column with each instance's group (adds group metrics and group terms)", "data",
+       nullable=True),
+    _o("covariates", list, None, "numeric instance columns shifting latent difficulty (rasch, twopl; "
+       "comma-separated or repeated on the command line)", "data", nullable=True, aliases=("--covariate",),
+       metavar="COL"),
+    _o("layout", str, "wide", "wide: one prediction column per decision-maker; long: one row per "
+       "(instance, decision-maker)", "data", choices=("wide", "long")),
+    _o("model_col", str, "model", "long layout: decision-maker column", "data"),
+    _o("prediction_col", str, "prediction", "long layout: prediction column", "data"),
+    # -- descriptive analyses ([options]) ------------------------------------------------------------
+    _o("n_boot", int, 1000, "bootstrap replicates (0 = no intervals)", "options", low=0, aliases=("--bootstrap",),
+       metavar="N"),
+    _o("seed", int, 0, "seed of every random draw (bootstrap, simulation, NUTS): the same seed gives the same "
+       "numbers bit for bit", "options", low=0),
+    _o("ci", float, 0.95, "mass of every interval (bootstrap percentile interval, posterior HDI)", "options",
+       low=0.0, high=1.0, low_open=True, high_open=True),
+    _o("bootstrap_by", str, "instance", "resample instances overall, or within each group (group sizes fixed)",
+       "options", choices=("instance", "group")),
+    _o("hard_easy", bool, False, "add the hard/easy grid of Toups App. A.3", "options"),
+    _o("rule", str, "strict", "hard/easy validity rule: strict rejects easy rates < 0 and hard rates > 1; paper "
+       "only the first (Toups App. A.3)", "options", choices=("strict", "paper")),
+    _o("pairwise", bool, None, "report the pairwise agreement measures (default: when k <= 20)", "options",
+       nullable=True),
+    _o("n_sim", int, 999, "parametric-bootstrap replicates of the goodness-of-fit tests (0 = skip)", "options",
+       low=0, aliases=("--gof",), metavar="N"),
+    # -- what a Bayesian fit fits (top level of a fit spec) ------------------------------------------
+    _o("formula", str, None, "R-style model, e.g. \"fail ~ model + (1 | instance)\" (grammar: ecostat.bayes.formula)",
+       "fit", nullable=True, metavar="FORMULA"),
+    _o("family", str, None, "Bayesian family (default: the one the formula implies; rasch without a formula)",
+       "fit", nullable=True, metavar="F"),
+    # -- model structure ([model]) -------------------------------------------------------------------
+    _o("grouped", bool, None, "model the data's group (default: when the data have one and the family takes "
+       "groups)", "model", nullable=True, flag=""),
+    _o("link", str, "logit", "link of the latent-trait families", "model", choices=("logit", "probit")),
+    _o("n_classes", int, 2, "classes of latent_class", "model", low=2, aliases=("--classes",), metavar="C",
+       why="latent_class needs n_classes >= 2"),
+    _o("model_by_group", bool, False, "partially pooled model-by-group effects (needs a group)", "model"),
+    _o("group_location", bool, True, "with a group: a difficulty location per group (a formula says it by '+ group')",
+       "model", flag=""),
+    _o("group_scale", bool, True, "with a group: a difficulty scale per group (a formula says it by "
+       "'(1 | instance:group)')", "model", flag=""),
+    _o("quadrature", int, 128, "grid nodes integrating latent difficulty out (trapezoid rule on +-9 sd)", "model",
+       low=2, high=4096, flag=""),
+    _o("priors", dict, None, "prior hyperparameters replacing the family's defaults, NAME=SCALE (e.g. sigma_sd=1.5)",
+       "priors", nullable=True, flag="--prior", metavar="NAME=SCALE"),
+    # -- sampler ([sampler]) --------------------------------------------------------------------------
+    _o("draws", int, 1000, "posterior draws per chain", "sampler", low=1, metavar="N"),
+    _o("tune", int, 1000, "tuning steps per chain", "sampler", low=0, metavar="N"),
+    _o("chains", int, 2, "chains", "sampler", low=1, metavar="C"),
+    _o("cores", int, None, "chains run in parallel (default: min(chains, CPUs))", "sampler", low=1, nullable=True,
+       flag=""),
+    _o("target_accept", float, 0.95, "NUTS target acceptance rate", "sampler", low=0.5, high=1.0, high_open=True,
+       metavar="X"),
+    _o("sampler", str, "pymc", "NUTS implementation", "sampler", choices=("pymc", "nutpie"), flag=""),
+    _o("progressbar", bool, False, "show the sampler's progress bar", "sampler", flag=""),
+    # -- the demo ------------------------------------------------------------------------------------
+    _o("n", int, 20000, "instances of the simulated demo ecosystem", "cli", low=1),
+    # -- command line only ---------------------------------------------------------------------------
+    _o("out", str, None, "where to write the result (fit: a netCDF file; demo: a folder of PNG figures)", "cli",
+       nullable=True, metavar="PATH"),
+    _o("json", bool, False, "print exactly one JSON object on stdout", "cli"),
+    _o("spec", str, None, "named analysis (models/*.toml) whose settings become the defaults", "cli",
+       nullable=True, metavar="FILE"),
+]
+
+#: every option by name
+OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
+if len(OPTIONS) != len(_OPTIONS):  # pragma: no cover
+    raise RuntimeError("an option is declared twice in ecostat.options")
+
+_DATA = ("label", "id", "models", "years", "group", "layout", "model_col", "prediction_col")
+_MODEL = ("link", "n_classes", "model_by_group", "group_location", "group_scale", "quadrature", "priors")
+_SAMPLER = ("draws", "tune", "chains", "cores", "seed", "target_accept", "sampler", "progressbar")
+
+#: the options each verb takes (Python function and command), in --help order
+VERBS: dict[str, tuple[str, ...]] = {
+    "describe": (*_DATA, "n_boot", "seed", "ci", "bootstrap_by", "hard_easy", "rule", "pairwise", "json", "spec"),
+    "baseline": (*_DATA, "rule", "n_sim", "seed", "json", "spec"),
+    "fit": (*_DATA, "covariates", "formula", "family", "grouped", *_MODEL, *_SAMPLER, "out", "json", "spec"),
+    "demo": ("n", "seed", "n_boot", "family", "draws", "out", "json"),
+    "compare": ("ci", "json"),
+}
+
+#: spec sections of each kind of spec, and the options each holds
+SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    kind: {sec: tuple(n for n in VERBS[kind] if OPTIONS[n].section == sec) for sec in
+           ("data", "options", "fit", "model", "priors", "sampler")}
+    for kind in ("describe", "baseline", "fit")
+}
+
+
+def default(name: str):
+    """Default of option ``name`` (what a Python verb's signature uses).
+
+    Examples
+    --------
+    >>> default("n_boot"), default("ci")
+    (1000, 0.95)
+    """
+    return OPTIONS[name].default
+
+
+def flag_of(name: str) -> str:
+    """How to spell option ``name`` in a message: the keyword, and the flag if it has one.
+
+    Examples
+    --------
+    >>> flag_of("n_boot")
+    'n_boot (--n-boot)'
+    """
+    flag = OPTIONS[name].cli_flag
+    return f"{name} ({flag})" if flag else name
+
+
+_KIND = {int: "an integer", float: "a number", bool: "True or False", str: "a text value", list: "a list of names",
+         dict: "a table of name = positive number"}
+#: the same kinds as spec files say them (TOML words)
+_TOML_KIND = {int: "a whole number", float: "a number", bool: "a true/false", str: "a text value", list: "a list",
+              dict: "a table"}
+
+
+def _range_text(opt: Option) -> str:
+    if opt.choices:
+        return "one of " + ", ".join(repr(c) for c in opt.choices)
+    kind = _KIND[opt.type]
+    if opt.low is not None and opt.high is not None:
+        return f"{kind} in {'(' if opt.low_open else '['}{opt.low:g}, {opt.high:g}{')' if opt.high_open else ']'}"
+    if opt.low is not None:
+        return f"{kind} {'>' if opt.low_open else '>='} {opt.low:g}"
+    return kind
+
+
+class _Invalid(Exception):
+    """Internal: which rule a value broke ("type", "choice", "range")."""
+
+
+def _problem(opt: Option, value):
+    """Normalized value, or raise _Invalid(rule)."""
+    t = opt.type
+    if t is bool:
+        if not isinstance(value, bool) and not (hasattr(value, "dtype") and value.dtype == bool):
+            raise _Invalid("type")
+        value = bool(value)
+    elif t is int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise _Invalid("type")
+        if not isinstance(value, numbers.Integral):
+            if not float(value).is_integer():
+                raise _Invalid("type")
+        value = int(value)
+    elif t is float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+            raise _Invalid("type")
+        value = float(value)
+    elif t is str:
+        if not isinstance(value, str) or not value.strip():
+            raise _Invalid("type")
+    elif t is list:
+        if isinstance(value, str) or not hasattr(value, "__iter__"):
+            raise _Invalid("type")
+        items = list(value)
+        if any(not isinstance(v, (str, int)) or isinstance(v, bool) or not str(v).strip() for v in items) or not items:
+            raise _Invalid("items")
+        value = [str(v).strip() for v in items]
+    if opt.choices is not None and value not in opt.choices:
+        raise _Invalid("choice")
+    if opt.low is not None and (value < opt.low or (opt.low_open and value == opt.low)):
+        raise _Invalid("range")
+    if opt.high is not None and (value > opt.high or (opt.high_open and value == opt.high)):
+        raise _Invalid("range")
+    return value
+
+
+def check(name: str, value, *, where: str | None = None):
+    """``value`` of option ``name``, checked against its declaration and normalized.
+
+    Integers stay integers (a float that is not whole, a bool or a string is
+    refused), numbers become floats, lists become lists of text. The one rule
+    per option is applied wherever a value enters: a Python verb (messages name
+    the keyword and the command-line flag) or a spec file (``where`` names the
+    file and section; messages speak TOML).
+
+    Raises
+    ------
+    EcostatError
+        Naming the option, the value and what is expected.
+
+    Examples
+    --------
+    >>> check("n_boot", 200)
+    200
+    >>> check("ci", 1.5)
+    Traceback (most recent call last):
+    ...
+    ecostat.errors.EcostatError: ci must be a number in (0, 1); got 1.5 (--ci on the command line).
+    >>> check("draws", 0, where="spec 'x.toml' [sampler]")
+    Traceback (most recent call last):
+    ...
+    ecostat.errors.EcostatError: spec 'x.toml' [sampler] draws = 0: expected 1 or more.
+    """
+    opt = OPTIONS[name]
+    if opt.type is dict:
+        return _check_table(name, value, where)
+    if value is None:
+        if opt.nullable:
+            return None
+        if where is None:
+            raise EcostatError(f"{name} must be {_range_text(opt)}, not None{_none_hint(name)}{_flag_hint(opt)}.")
+        raise EcostatError(f"{where} {name}: expected {_range_text(opt)}.")
+    try:
+        return _problem(opt, value)
+    except _Invalid as exc:
+        rule = str(exc)
+    if where is None:
+        why = f" ({opt.why})" if opt.why and rule == "range" else ""
+        raise EcostatError(f"{name} must be {_range_text(opt)}; got {value!r}{why}{_flag_hint(opt)}.")
+    if rule == "choice":
+        raise EcostatError(f"{where} {name} = {value!r}: use one of {', '.join(repr(c) for c in opt.choices)}.")
+    if rule == "items":
+        raise EcostatError(f"{where} {name} = {value!r}: expected a list of column names.")
+    if rule == "range" and opt.type is int and opt.high is None:
+        raise EcostatError(f"{where} {name} = {value}: expected {opt.low:g} or more.")
+    if rule == "range":
+        raise EcostatError(f"{where} {name} = {value}: expected {_range_text(opt)}.")
+    raise EcostatError(f"{where} {name} = {value!r}: expected {_TOML_KIND[opt.type]}.")
+
+
+def _flag_hint(opt: Option) -> str:
+    return f" ({opt.cli_flag} on the command line)" if opt.cli_flag else ""
+
+
+def _check_table(name: str, value, where: str | None) -> dict | None:
+    """A table of name -> positive number (prior hyperparameters)."""
+    if value is None:
+        return None
+    if not hasattr(value, "items"):
+        if where is None:
+            raise EcostatError(f"{name} must be a mapping of name -> positive number; got {value!r}.")
+        raise EcostatError(f"{where} must be a table of prior name = number.")
+    clean = {}
+    for key, v in dict(value).items():
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)) or v <= 0:
+            if where is None:
+                raise EcostatError(f"prior {key!r} = {v!r}: expected a positive finite number.")
+            raise EcostatError(f"{where} {key} = {v!r}: expected a positive number (the prior's scale).")
+        clean[str(key)] = float(v)
+    return clean
+
+
+def _none_hint(name: str) -> str:
+    return " (None would make the numbers irreproducible; pass an integer such as 0)" if name == "seed" else ""
+
+
+def check_all(values: dict, *, where: str | None = None) -> dict:
+    """:func:`check` every ``name -> value`` of a mapping.
+
+    Examples
+    --------
+    >>> check_all({"draws": 500, "chains": 2})
+    {'draws': 500, 'chains': 2}
+    """
+    return {k: check(k, v, where=where) for k, v in values.items()}
+
+
+def parse_text(name: str, text: str):
+    """Turn command-line text into the option's type (the range is checked where the analysis is built).
+
+    Examples
+    --------
+    >>> parse_text("n_boot", "200"), parse_text("models", "a, b")
+    (200, ['a', 'b'])
+    """
+    t = OPTIONS[name].type
+    if t is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"expected a whole number, got {text!r}") from None
+    if t is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"expected a number, got {text!r}") from None
+    if t is list:
+        return [v.strip() for v in str(text).split(",")]
+    return text
+
+
+def spec_keys(kind: str, section: str) -> tuple[str, ...]:
+    """The keys a spec of ``kind`` accepts in ``section``.
+
+    Examples
+    --------
+    >>> spec_keys("baseline", "options")
+    ('rule', 'n_sim', 'seed')
+    """
+    return SECTIONS[kind][section]
+
+
+def describe_options(names) -> str:
+    """The options ``names`` with their defaults, one per line (for docs and errors)."""
+    return "\n".join(f"{n}: {OPTIONS[n].help} (default {OPTIONS[n].default!r})" for n in names)
+
