@@ -14,7 +14,7 @@ Measures, in one run:
 (c) the other families' collapsed fits of the 287k data, 2 x 1,000 draws, each
     after a short warm-up fit.
 
-There is no HAPI file with 287k instances in ``../shared/data/hapi`` (AFNET is not
+There is no HAPI file with 287k instances in ``es.datasets`` (AFNET is not
 part of the 2020 slice), so the data are simulated from the rasch family with
 AFNET-like failure rates, as in ``bench_describe.py``.
 

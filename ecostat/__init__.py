@@ -29,6 +29,7 @@ from .descriptive.groups import (
 )
 from .descriptive.improvement import improvement_analysis, improvements, threshold_sweep, transitions
 from .data.readers import from_predictions, read_hapi, read_long, read_table, read_wide
+from . import datasets
 from .descriptive.leader import leader_following, leader_following_systemic
 from .descriptive.metrics import (
     expected_systemic_failure_rate,
@@ -62,7 +63,7 @@ __version__ = _package_version()  # from the installed metadata (pyproject.toml)
 __all__ = [
     # data
     "FailureMatrix", "ProfileTable", "read_wide", "read_long", "read_hapi", "read_table", "from_predictions",
-    "parse_columns", "simulate", "simulate_parameters",
+    "parse_columns", "simulate", "simulate_parameters", "datasets",
     # core metrics (Toups 2023 §2-3; Bommasani 2022 §3)
     "failure_rates", "failure_count_distribution", "independence_distribution", "systemic_failure_rate",
     "expected_systemic_failure_rate", "homogenization", "systemic_excess", "poisson_binomial_pmf",

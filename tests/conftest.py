@@ -1,7 +1,8 @@
-"""Shared fixtures: paths to the HAPI data and small hand-made failure matrices."""
+"""Shared fixtures: the HAPI data shipped in ecostat.datasets and small hand-made failure matrices."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import matplotlib
@@ -13,9 +14,10 @@ matplotlib.use("Agg")
 import ecostat as es  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-HAPI = ROOT.parent / "shared" / "data" / "hapi"
 RESULTS = Path(__file__).resolve().parent / "results"
 
+#: the three commercial APIs the papers use per dataset (Toups 2023 §3); es.datasets.load's default, checked against
+#: the manifest in test_datasets.py
 PAPER_APIS = {
     "ferplus": ["google", "microsoft", "facepp"],
     "fluent": ["google", "ibm", "microsoft"],
@@ -28,22 +30,28 @@ PAPER_APIS = {
 }
 
 
+def pin_module():
+    """``models/reference/pin.py`` as a module: its ``resolve`` turns a pinned command's placeholders into paths."""
+    spec = importlib.util.spec_from_file_location("ecostat_pin", ROOT / "models" / "reference" / "pin.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def hapi_path(name: str) -> Path:
-    path = HAPI / f"{name}.csv.gz"
-    if not path.exists():
-        pytest.skip(f"HAPI data not found at {path} (tests read ../shared/data/hapi)")
-    return path
+    """Path of a HAPI file shipped in the package (``es.datasets.path``), e.g. for the command line."""
+    return es.datasets.path(name)
 
 
 @pytest.fixture(scope="session")
 def hapi():
-    """Loader: hapi('ferplus') -> FailureMatrix of the paper's three APIs (cached)."""
+    """Loader: hapi('ferplus') -> FailureMatrix of the paper's three APIs (cached), from es.datasets."""
     cache: dict[str, es.FailureMatrix] = {}
 
     def load(name: str, models=None) -> es.FailureMatrix:
         key = (name, tuple(models or PAPER_APIS[name]))
         if key not in cache:
-            cache[key] = es.read_hapi(hapi_path(name), models=list(key[1]))
+            cache[key] = es.datasets.load(name, models=list(key[1]))
         return cache[key]
 
     return load

@@ -176,7 +176,7 @@ def test_empty_prediction_column():
 
 
 def test_command_ids_without_label_prefix_conflict():
-    # shared/data/hapi/README.md: COMMAND repeats file names across words; stripping the
+    # ecostat/datasets/PROVENANCE.md: COMMAND repeats file names across words; stripping the
     # '<label>/' prefix of instance_id yields conflicting duplicates, which must be an error.
     from conftest import hapi_path
 

@@ -120,7 +120,7 @@ def test_hapi_reader_years_and_ferplus_votes(hapi):
     fm = es.read_hapi(path, models=["google", "microsoft", "facepp"], years=[2020])
     assert fm.models == ("google", "microsoft", "facepp")
     assert fm.columns["version"].tolist() == ["2020"] * 3
-    votes = pd.read_csv(path.parent / "ferplus_votes.csv.gz")
+    votes = pd.read_csv(hapi_path("ferplus_votes"))  # the raw vote counts (es.datasets.ferplus_votes adds columns)
     emotions = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
     labels = pd.read_csv(path, usecols=["instance_id", "label"]).set_index("instance_id")["label"]
     v = votes.set_index("instance_id").loc[labels.index]
@@ -129,7 +129,7 @@ def test_hapi_reader_years_and_ferplus_votes(hapi):
     fm = fm.attach(table, on="instance_id", covariates=["votes"])
     grouped = es.bin_covariate(fm, "votes", [-0.5, 5.5, 7.5, 9.5, 10.5])
     rates = es.groups.group_systemic_failure_rates(grouped)
-    # shared/data/hapi/README.md: systemic failure rate by votes for the label
+    # ecostat/datasets/PROVENANCE.md (data curators): systemic failure rate by votes for the label
     # (5 or fewer: 0.200, 6-7: 0.106, 8-9: 0.034, 10/10: 0.018)
     np.testing.assert_allclose(rates, [0.200, 0.106, 0.034, 0.018], atol=5e-4)
 

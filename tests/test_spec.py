@@ -8,7 +8,7 @@ import math
 import pytest
 
 import ecostat as es
-from conftest import HAPI, ROOT
+from conftest import ROOT, hapi_path, pin_module
 
 SPECS = sorted((ROOT / "models").glob("*.toml"))
 #: pinned descriptive analyses (the pinned fits are checked within Monte Carlo error by test_spec_fit.py)
@@ -37,20 +37,19 @@ def test_every_spec_loads(path):
     assert spec.kind in ("describe", "baseline", "fit") and spec.name and spec.description
 
 
-@pytest.mark.skipif(not HAPI.exists(), reason="pinned results are on ../shared/data/hapi")
 @pytest.mark.parametrize("path", PINNED, ids=[p.stem for p in PINNED])
-def test_pinned_results_reproduce(path, monkeypatch, capsys):
+def test_pinned_results_reproduce(path, monkeypatch, capsys, tmp_path):
     from ecostat.interface.cli import main
 
     pinned = json.loads(path.read_text())
     monkeypatch.chdir(ROOT)
-    assert main(pinned["command"][1:]) == 0
+    assert main(pin_module().resolve(pinned["command"][1:], tmp_path)) == 0
     assert same(json.loads(capsys.readouterr().out), pinned["result"])
 
 
 def test_spec_run_equals_command(monkeypatch):
     spec = es.load_spec(ROOT / "models" / "toups2023_homogeneous_outcomes.toml")
-    fm = es.read_hapi(HAPI / "ferplus.csv.gz", models=["google", "microsoft", "facepp"])
+    fm = es.datasets.load("ferplus")  # the paper's three APIs, as in the pinned command
     pinned = json.loads((ROOT / "models" / "reference" / "toups2023_homogeneous_outcomes__ferplus.json").read_text())
     assert same(json.loads(json.dumps(spec.run(fm).to_dict())), pinned["result"])
 
@@ -59,7 +58,7 @@ def test_command_line_overrides_spec(capsys):
     from ecostat.interface.cli import main
 
     spec = str(ROOT / "models" / "toups2023_homogeneous_outcomes.toml")
-    assert main(["describe", str(HAPI / "digit.csv.gz"), "--models", "google,ibm,microsoft", "--spec", spec,
+    assert main(["describe", str(hapi_path("digit")), "--models", "google,ibm,microsoft", "--spec", spec,
                  "--bootstrap", "50", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["bootstrap"]["n_boot"] == 50 and "hard_easy" in out  # 50 from the command line, hard/easy from the spec
@@ -94,7 +93,7 @@ def test_spec_kind_must_match_command(tmp_path, capsys):
     from ecostat.interface.cli import main
 
     path = write(tmp_path, 'name = "x"\nkind = "baseline"\n')
-    assert main(["describe", str(HAPI / "digit.csv.gz"), "--models", "google,ibm,microsoft", "--spec", str(path)]) == 2
+    assert main(["describe", str(hapi_path("digit")), "--models", "google,ibm,microsoft", "--spec", str(path)]) == 2
     assert "run it with `ecostat baseline`" in capsys.readouterr().err
 
 

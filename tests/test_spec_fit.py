@@ -9,14 +9,13 @@ mvprobit fit (GHK likelihood) and the covariate fit take over 40 s on 2 cores an
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 
 import pytest
 
 import ecostat as es
-from conftest import HAPI, PAPER_APIS, ROOT
+from conftest import PAPER_APIS, ROOT, hapi_path, pin_module
 from ecostat.interface.cli import main
 
 MODELS = ROOT / "models"
@@ -38,14 +37,7 @@ SLOW = {"bommasani2022_fit_mvprobit__ferplus", "toups2023_fit_rasch_agreement__f
 K = 5.0
 
 
-def _pin_module():
-    spec = importlib.util.spec_from_file_location("ecostat_pin", MODELS / "reference" / "pin.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PIN = _pin_module()
+PIN = pin_module()
 
 
 def tolerance(sd: float, ess_a: float, ess_b: float, value: float) -> float:
@@ -140,7 +132,6 @@ def _refit_params():
     return [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem in SLOW else []) for p in FIT_PINS]
 
 
-@pytest.mark.skipif(not HAPI.exists(), reason="pinned results are on ../shared/data/hapi")
 @pytest.mark.parametrize("path", _refit_params())
 def test_refit_agrees_with_pinned(path, tmp_path, monkeypatch, capsys):
     pinned = json.loads(path.read_text())
@@ -153,11 +144,11 @@ def test_refit_agrees_with_pinned(path, tmp_path, monkeypatch, capsys):
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.skipif(not HAPI.exists(), reason="pinned results are on ../shared/data/hapi")
 def test_spec_run_agrees_with_pinned():
     """Spec.run from Python (FailureMatrix in, FitResult out) gives the command's result."""
     spec = es.load_spec(MODELS / "toups2023_fit_independence.toml")
-    fm = es.read_hapi(HAPI / "digit.csv.gz", models=PAPER_APIS["digit"])
+    fm = es.datasets.load("digit")
+    assert fm.models == tuple(PAPER_APIS["digit"])
     res = spec.run(fm)
     assert isinstance(res, es.FitResult) and res.family == "independence"
     pinned = json.loads((MODELS / "reference" / "toups2023_fit_independence__digit.json").read_text())
@@ -195,7 +186,7 @@ def captured(monkeypatch):
 
 
 def _digit():
-    return [str(HAPI / "digit.csv.gz"), "--models", ",".join(PAPER_APIS["digit"])]
+    return [str(hapi_path("digit")), "--models", ",".join(PAPER_APIS["digit"])]
 
 
 def test_command_line_overrides_fit_spec(captured, capsys, tmp_path):

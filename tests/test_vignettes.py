@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HAPI, ROOT
+from conftest import ROOT
 
 VIGNETTES = sorted((ROOT / "vignettes").glob("*.py"))
 
 
-@pytest.mark.skipif(not HAPI.exists(), reason="vignettes read ../shared/data/hapi")
 @pytest.mark.parametrize("path", VIGNETTES, ids=[p.stem for p in VIGNETTES])
 def test_vignette_runs(path: Path, tmp_path):
     env = {**os.environ, "ECOSTAT_OUT": str(tmp_path), "ECOSTAT_N_BOOT": "50", "ECOSTAT_DRAWS": "300",

@@ -29,13 +29,12 @@ import ecostat as es  # noqa: E402
 from ecostat import frequentist  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-HAPI = ROOT.parent / "shared" / "data" / "hapi"
 OUT = Path(os.environ.get("ECOSTAT_OUT", "vignette_out"))
 OUT.mkdir(parents=True, exist_ok=True)
 DRAWS = int(os.environ.get("ECOSTAT_DRAWS", "1000"))
 SAMPLER = dict(draws=DRAWS, tune=DRAWS, chains=2, seed=0)
 
-fm = es.read_hapi(HAPI / "waimai.csv.gz", models=["google", "amazon", "baidu"], group="label")
+fm = es.datasets.load("waimai", models=["google", "amazon", "baidu"], group="label")
 fm = fm.with_group(fm.group.rename_categories({0: "positive", 1: "negative"}), name="sentiment")
 print(fm)
 
@@ -102,11 +101,11 @@ print(gee)
 # ## A named analysis
 # The catalogue in `models/` holds the papers' analyses as specs; the same run
 # from the command line is
-# `ecostat fit ../shared/data/hapi/waimai.csv.gz --models google,amazon,baidu --spec models/toups2023_fit_rasch.toml`.
+# `ecostat fit "$(python -m ecostat.datasets path waimai)" --models google,amazon,baidu --spec models/toups2023_fit_rasch.toml`.
 
 # %%
 spec = es.load_spec(ROOT / "models" / "toups2023_fit_rasch.toml")
-named = spec.run(es.read_hapi(HAPI / "waimai.csv.gz", models=["google", "amazon", "baidu"]))
+named = spec.run(es.datasets.load("waimai", models=["google", "amazon", "baidu"]))
 print(spec.name, round(float(named.quantity("homogenization")["mean"]), 2))
 ax = es.plot_ppc(res.ppc(seed=0), statistic="group_homogenization")
 ax.figure.savefig(OUT / "ppc_group_homogenization.png", dpi=120)

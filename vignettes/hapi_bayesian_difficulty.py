@@ -33,11 +33,10 @@ import pandas as pd  # noqa: E402
 import ecostat as es  # noqa: E402
 from ecostat.descriptive.tetrachoric import tetrachoric_matrix  # noqa: E402
 
-HAPI = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "hapi"
 OUT = Path(os.environ.get("ECOSTAT_OUT", "vignette_out"))
 OUT.mkdir(parents=True, exist_ok=True)
 DRAWS = int(os.environ.get("ECOSTAT_DRAWS", "1000"))
-fer = es.read_hapi(HAPI / "ferplus.csv.gz", models=["google", "microsoft", "facepp"])
+fer = es.datasets.load("ferplus", models=["google", "microsoft", "facepp"])
 
 # %% [markdown]
 # ## Independence, shared difficulty, latent classes
@@ -90,12 +89,8 @@ print(es.compare(fits).as_text())
 # any source, the votes included.)
 
 # %%
-votes = pd.read_csv(HAPI / "ferplus_votes.csv.gz")
-labels = pd.read_csv(HAPI / "ferplus.csv.gz", usecols=["instance_id", "label"])
-emotions = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
-v = votes.set_index("instance_id").loc[labels["instance_id"]]
-labels["votes_for_label"] = v[emotions].to_numpy()[np.arange(len(v)), labels["label"].to_numpy()]
-fer_votes = fer.attach(labels, on="instance_id", covariates=["votes_for_label"])
+votes = es.datasets.ferplus_votes()  # the ten votes per image, with votes_for_label (0-10)
+fer_votes = fer.attach(votes, on="instance_id", covariates=["votes_for_label"])
 with_votes = es.fit(fer_votes, "rasch", covariates="votes_for_label", draws=DRAWS, tune=DRAWS, chains=2, seed=0)
 print(with_votes.parameters().to_string(index=False))
 print("difficulty sd without / with the votes:", round(float(fits["rasch"].draws["sigma"].mean()), 3),

@@ -11,8 +11,8 @@
 # # Homogeneous outcomes in commercial ML APIs
 #
 # This vignette reproduces the descriptive ecosystem-level analysis of Toups et al.
-# (2023, §3, App. A.1, A.3, B.2) on the 2020 HAPI predictions in
-# `../shared/data/hapi`, with bootstrap intervals the paper did not report.
+# (2023, §3, App. A.1, A.3, B.2) on the 2020 HAPI predictions shipped with
+# ecostat (`es.datasets`), with bootstrap intervals the paper did not report.
 # It runs as a script (`python vignettes/hapi_homogeneous_outcomes.py`) or as a
 # notebook through jupytext; set `ECOSTAT_OUT` to keep the figures.
 
@@ -23,13 +23,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import ecostat as es  # noqa: E402
 
 HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path.cwd()
-HAPI = Path(os.environ.get("ECOSTAT_HAPI", HERE.parent.parent / "shared" / "data" / "hapi"))
 OUT = Path(os.environ.get("ECOSTAT_OUT", HERE / "_output"))
 OUT.mkdir(parents=True, exist_ok=True)
 N_BOOT = int(os.environ.get("ECOSTAT_N_BOOT", "500"))
@@ -44,7 +42,7 @@ DATASETS = {"ferplus": "fer", "fluent": "scr", "digit": "scr", "amnist": "scr",
 # intervals from multinomial resampling of the profile table.
 
 # %%
-ecosystems = {name: es.read_hapi(HAPI / f"{name}.csv.gz", models=APIS[task]) for name, task in DATASETS.items()}
+ecosystems = {name: es.datasets.load(name, models=APIS[task]) for name, task in DATASETS.items()}
 rows = []
 for name, fm in ecosystems.items():
     d = es.describe(fm, n_boot=N_BOOT, seed=0, hard_easy=True)
@@ -94,12 +92,8 @@ ax.figure.savefig(OUT / "fig11_ferplus.png", dpi=120)
 # to baseline systemic failure rank the levels in opposite orders.
 
 # %%
-votes = pd.read_csv(HAPI / "ferplus_votes.csv.gz")
-labels = pd.read_csv(HAPI / "ferplus.csv.gz", usecols=["instance_id", "label"])
-emotions = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
-v = votes.set_index("instance_id").loc[labels["instance_id"]]
-labels["votes_for_label"] = v[emotions].to_numpy()[np.arange(len(v)), labels["label"].to_numpy()]
-fer = ecosystems["ferplus"].attach(labels, on="instance_id", covariates=["votes_for_label"])
+votes = es.datasets.ferplus_votes()  # the ten votes per image, with votes_for_label (0-10)
+fer = ecosystems["ferplus"].attach(votes, on="instance_id", covariates=["votes_for_label"])
 by_votes = es.bin_covariate(fer, "votes_for_label", [-0.5, 5.5, 7.5, 9.5, 10.5], labels=["<=5", "6-7", "8-9", "10"])
 strata = es.stratified_excess(by_votes)
 print(strata[strata.failures == 3].round(4).to_string(index=False))

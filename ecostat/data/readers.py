@@ -241,7 +241,7 @@ def read_hapi(path, models=None, years=None, *, group: str | None = None, covari
     Parameters
     ----------
     path : str or path
-        E.g. ``../shared/data/hapi/ferplus.csv.gz``.
+        E.g. ``es.datasets.path("ferplus")`` (the HAPI files shipped with ecostat).
     models : list of str, optional
         APIs (``google``) or columns (``google_2020``); default all.
     years : list, optional

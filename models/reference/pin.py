@@ -10,13 +10,16 @@ Monte Carlo error. A fit's JSON also holds the posterior summary of its
 parameters (mean, sd, bulk ESS, from the fit saved with ``--out``) and the
 seconds the command took on the machine that pinned it.
 
-Data derived from HAPI (never copied into the repository) appear in a command
-as ``<NAME>``: :data:`DERIVED` writes them to a temporary folder first.
+A dataset shipped with ecostat appears in a command as ``<dataset:NAME>``: the
+path of its file, ``es.datasets.path(NAME)`` (in a shell,
+``"$(python -m ecostat.datasets path NAME)"``). Data derived from it appear as
+``<FILE>``: :data:`DERIVED` writes them to a temporary folder first.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,32 +28,38 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-HAPI = "../shared/data/hapi"
+
+
+def dataset(name: str) -> str:
+    """The placeholder of a dataset shipped with ecostat (``es.datasets``) in a pinned command."""
+    return f"<dataset:{name}>"
+
+
 RUNS = {
-    "toups2023_homogeneous_outcomes__ferplus": ["describe", f"{HAPI}/ferplus.csv.gz", "--models", "google,microsoft,facepp",
+    "toups2023_homogeneous_outcomes__ferplus": ["describe", dataset("ferplus"), "--models", "google,microsoft,facepp",
                                                 "--spec", "models/toups2023_homogeneous_outcomes.toml"],
-    "toups2023_hard_easy_baseline__waimai": ["baseline", f"{HAPI}/waimai.csv.gz", "--models", "google,amazon,baidu",
+    "toups2023_hard_easy_baseline__waimai": ["baseline", dataset("waimai"), "--models", "google,amazon,baidu",
                                              "--spec", "models/toups2023_hard_easy_baseline.toml"],
-    "bommasani2022_group_homogenization__digit_by_label": ["describe", f"{HAPI}/digit.csv.gz", "--models",
+    "bommasani2022_group_homogenization__digit_by_label": ["describe", dataset("digit"), "--models",
                                                            "google,ibm,microsoft", "--group", "label",
                                                            "--spec", "models/bommasani2022_group_homogenization.toml"],
 }
 #: Bayesian fits (kind = "fit"), each on a small HAPI dataset so that a refit takes seconds, not minutes
 FIT_RUNS = {
-    "toups2023_fit_independence__digit": ["fit", f"{HAPI}/digit.csv.gz", "--models", "google,ibm,microsoft",
+    "toups2023_fit_independence__digit": ["fit", dataset("digit"), "--models", "google,ibm,microsoft",
                                           "--spec", "models/toups2023_fit_independence.toml"],
-    "toups2023_fit_hard_easy__waimai": ["fit", f"{HAPI}/waimai.csv.gz", "--models", "google,amazon,baidu",
+    "toups2023_fit_hard_easy__waimai": ["fit", dataset("waimai"), "--models", "google,amazon,baidu",
                                         "--spec", "models/toups2023_fit_hard_easy.toml"],
-    "toups2023_fit_latent_class__ferplus": ["fit", f"{HAPI}/ferplus.csv.gz", "--models", "google,microsoft,facepp",
+    "toups2023_fit_latent_class__ferplus": ["fit", dataset("ferplus"), "--models", "google,microsoft,facepp",
                                             "--spec", "models/toups2023_fit_latent_class.toml"],
-    "toups2023_fit_rasch__ferplus": ["fit", f"{HAPI}/ferplus.csv.gz", "--models", "google,microsoft,facepp",
+    "toups2023_fit_rasch__ferplus": ["fit", dataset("ferplus"), "--models", "google,microsoft,facepp",
                                      "--spec", "models/toups2023_fit_rasch.toml"],
-    "toups2023_fit_twopl__ferplus": ["fit", f"{HAPI}/ferplus.csv.gz", "--models", "google,microsoft,facepp",
+    "toups2023_fit_twopl__ferplus": ["fit", dataset("ferplus"), "--models", "google,microsoft,facepp",
                                      "--spec", "models/toups2023_fit_twopl.toml"],
-    "bommasani2022_fit_mvprobit__ferplus": ["fit", f"{HAPI}/ferplus.csv.gz", "--models", "google,microsoft,facepp",
+    "bommasani2022_fit_mvprobit__ferplus": ["fit", dataset("ferplus"), "--models", "google,microsoft,facepp",
                                             "--spec", "models/bommasani2022_fit_mvprobit.toml"],
     "bommasani2022_fit_rasch_group_disparity__waimai_by_label": [
-        "fit", f"{HAPI}/waimai.csv.gz", "--models", "google,amazon,baidu", "--group", "label",
+        "fit", dataset("waimai"), "--models", "google,amazon,baidu", "--group", "label",
         "--spec", "models/bommasani2022_fit_rasch_group_disparity.toml"],
     "toups2023_fit_rasch_agreement__ferplus_agreement": ["fit", "<ferplus_agreement.csv>", "--models",
                                                          "google,microsoft,facepp",
@@ -60,14 +69,12 @@ FIT_RUNS = {
 
 def ferplus_agreement(path: Path) -> Path:
     """HAPI FER+ with an ``agreement`` column: votes for the label / all votes (Toups App. A.1)."""
-    import numpy as np
-    import pandas as pd
+    import ecostat as es
 
-    fer = pd.read_csv(ROOT / HAPI / "ferplus.csv.gz")
-    votes = pd.read_csv(ROOT / HAPI / "ferplus_votes.csv.gz").set_index("instance_id").loc[fer.instance_id]
-    emotions = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]  # label codes 0-6
-    fer["agreement"] = (votes[emotions].to_numpy()[np.arange(len(fer)), fer.label]
-                        / votes.iloc[:, 1:].sum(axis=1).to_numpy())  # every column after `usage` is a vote count
+    fer = es.datasets.load("ferplus", raw=True)
+    votes = es.datasets.ferplus_votes()  # one row per FER+ instance, in the file's order
+    assert votes["instance_id"].tolist() == fer["instance_id"].tolist()
+    fer["agreement"] = votes["agreement"].to_numpy()
     fer.to_csv(path, index=False)
     return path
 
@@ -77,10 +84,16 @@ DERIVED = {"<ferplus_agreement.csv>": ferplus_agreement}
 
 
 def resolve(argv: list[str], folder: Path) -> list[str]:
-    """``argv`` with every ``<NAME>`` placeholder written into ``folder`` and replaced by its path."""
+    """``argv`` with every placeholder replaced by a path: ``<dataset:NAME>`` by the shipped file,
+    ``<FILE>`` of :data:`DERIVED` by the file written into ``folder``."""
     out = []
     for arg in argv:
-        if arg in DERIVED:
+        shipped = re.fullmatch(r"<dataset:(\w+)>", arg)
+        if shipped:
+            import ecostat as es
+
+            arg = str(es.datasets.path(shipped[1]))
+        elif arg in DERIVED:
             target = folder / arg.strip("<>")
             if not target.exists():
                 DERIVED[arg](target)
@@ -90,8 +103,9 @@ def resolve(argv: list[str], folder: Path) -> list[str]:
 
 
 def run(argv: list[str]) -> dict:
-    out = subprocess.run([sys.executable, "-m", "ecostat", *argv, "--json"], check=True, capture_output=True, text=True,
-                         cwd=ROOT)
+    with tempfile.TemporaryDirectory(prefix="ecostat_pin_") as tmp:
+        out = subprocess.run([sys.executable, "-m", "ecostat", *resolve(argv, Path(tmp)), "--json"], check=True,
+                             capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout)
 
 
@@ -109,7 +123,7 @@ def pin_fit(name: str, argv: list[str]) -> dict:
         folder = Path(tmp)
         fit_path = folder / "fit.nc"
         start = time.perf_counter()
-        result = run([*resolve(argv, folder), "--out", str(fit_path)])
+        result = run([*argv, "--out", str(fit_path)])
         seconds = time.perf_counter() - start
         params = parameters(fit_path)
     derived = {a: f"written by models/reference/pin.py:{DERIVED[a].__name__}" for a in argv if a in DERIVED}
