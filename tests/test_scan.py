@@ -76,11 +76,21 @@ def dask_client():
     cluster.close()
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request):
+def _engine(request):
     if request.param == "dask":
         request.getfixturevalue("dask_client")
     return request.param
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    return _engine(request)
+
+
+@pytest.fixture(params=["duckdb", "pandas", pytest.param("dask", marks=pytest.mark.slow)])
+def engine_s(request):
+    """Every engine; Dask (about 1 s a call on a local cluster) only in the slow tier."""
+    return _engine(request)
 
 
 def scan(source, engine, **kw):
@@ -92,8 +102,7 @@ def scan(source, engine, **kw):
 
 
 # ------------------------------------------------- equality with the in-memory path
-@pytest.mark.parametrize("ids", ["int", "str"])
-@pytest.mark.parametrize("labels", ["int", "str"])
+@pytest.mark.parametrize("ids, labels", [("int", "int"), ("str", "str"), ("int", "str"), ("str", "int")])
 def test_long_matches_read_long(engine, ids, labels):
     df = make_log(seed=1, ids=ids, labels=labels)
     want = es.read_long(df, group="skin", covariates=["agree"]).profile_table()
@@ -101,41 +110,41 @@ def test_long_matches_read_long(engine, ids, labels):
     assert_same(scan(df, engine, group="skin", covariates=["agree"]), want)
 
 
-def test_long_without_group_or_missing_cells(engine):
+def test_long_without_group_or_missing_cells(engine_s):
     df = make_log(seed=2, miss=0.0, group=False, covariate=False)
     want = es.read_long(df).profile_table()
     assert not want.has_missing
-    assert_same(scan(df, engine), want)
+    assert_same(scan(df, engine_s), want)
 
 
-def test_models_selection_matches_select(engine):
+def test_models_selection_matches_select(engine_s):
     df = make_log(seed=3)
     fm = es.read_long(df, group="skin")
     for models in (["api1", "m0"], "m0, api3", ["m0", "api1_2020", "m2"]):
         wanted = [m.strip() for m in models.split(",")] if isinstance(models, str) else models
-        assert_same(scan(df, engine, group="skin", models=models), fm.select(wanted).profile_table())
+        assert_same(scan(df, engine_s, group="skin", models=models), fm.select(wanted).profile_table())
 
 
-def test_failure_column(engine):
+def test_failure_column(engine_s):
     df = make_log(seed=4)
     df["failed"] = (df["prediction"] != df["label"]).astype(int)
     df = df.drop(columns=["prediction", "label"])
     want = es.read_long(df, failure="failed", group="skin").profile_table()
-    assert_same(scan(df, engine, failure="failed", group="skin"), want)
+    assert_same(scan(df, engine_s, failure="failed", group="skin"), want)
 
 
-def test_more_than_62_decision_makers(engine):
+def test_more_than_62_decision_makers(engine_s):
     """Patterns span two 62-bit words; the in-memory path falls back to ranking rows."""
     df = make_log(seed=5, n=60, k=70, miss=0.3, group=True, covariate=False)
     want = es.read_long(df, group="skin").profile_table()
     assert want.n_models == 70
-    assert_same(scan(df, engine, group="skin"), want)
+    assert_same(scan(df, engine_s, group="skin"), want)
 
 
-def test_string_labels_with_integer_like_ids_and_boolean_predictions(engine):
+def test_string_labels_with_integer_like_ids_and_boolean_predictions(engine_s):
     df = make_log(seed=6, n_classes=2, group=False, covariate=False)
     df["prediction"] = df["prediction"].astype(bool)
-    assert_same(scan(df, engine), es.read_long(df).profile_table())
+    assert_same(scan(df, engine_s), es.read_long(df).profile_table())
 
 
 def test_parquet_directory_of_several_files(tmp_path, engine):
@@ -157,6 +166,17 @@ def test_hive_partitioned_parquet_and_csv(tmp_path):
     df.to_csv(tmp_path / "log.csv.gz", index=False)
     assert_same(scan_profiles(tmp_path / "log.csv.gz", group="skin"), want)
     assert_same(scan_profiles(tmp_path / "log.csv.gz", engine="pandas", group="skin"), want)
+
+
+def test_categorical_columns(tmp_path, engine_s):
+    """Dictionary-encoded Parquet columns arrive as pandas/Dask categoricals; they reduce like their values."""
+    df = make_log(seed=15, covariate=False).astype({"model": "category", "skin": "category"})
+    df["half"] = pd.Categorical(df["instance_id"] % 2)
+    df.to_parquet(tmp_path / "log.parquet", index=False)
+    for group in ("skin", "half"):
+        want = es.read_long(df, group=group).profile_table()
+        assert_same(scan(df, engine_s, group=group), want)
+        assert_same(scan_profiles(tmp_path / "log.parquet", engine=engine_s, group=group), want)
 
 
 def test_arrow_table_source():
@@ -216,6 +236,9 @@ def test_duckdb_settings(tmp_path):
     assert_same(scan_profiles(df, group="skin", memory_limit=64 * 2**20), t)
     with pytest.raises(DataError, match="cannot start DuckDB"):
         scan_profiles(df, memory_limit="lots")
+    big = make_log(seed=14, n=40_000, k=10, group=False, covariate=False)
+    with pytest.raises(EcostatError, match="DuckDB ran out of memory .*larger memory_limit= \\(now 4MB\\)"):
+        scan_profiles(big, memory_limit="4MB", threads=1)
 
 
 def test_random_logs_match_read_long():
@@ -223,7 +246,7 @@ def test_random_logs_match_read_long():
     hypothesis = pytest.importorskip("hypothesis")
     st = pytest.importorskip("hypothesis.strategies")
 
-    @hypothesis.settings(max_examples=40, deadline=None, derandomize=True)
+    @hypothesis.settings(max_examples=25, deadline=None, derandomize=True)
     @hypothesis.given(seed=st.integers(0, 10**6), n=st.integers(1, 40), k=st.integers(1, 7),
                       miss=st.sampled_from([0.0, 0.3, 0.7]), ids=st.sampled_from(["int", "str"]),
                       labels=st.sampled_from(["int", "str"]), group=st.booleans())
@@ -273,8 +296,21 @@ BAD_LONG = [
 ]
 
 
-@pytest.mark.parametrize("case", BAD_LONG, ids=[c[0] for c in BAD_LONG])
-def test_bad_long_input(case, engine):
+DASK_FAST = {"conflicting duplicate", "several labels", "no decision"}
+
+
+def _bad_params():
+    for case in BAD_LONG:
+        for engine in ENGINES:
+            slow = engine == "dask" and case[0] not in DASK_FAST  # each Dask case costs about 0.5 s: the rest run with -m slow
+            yield pytest.param(case, engine, id=f"{engine}-{case[0]}", marks=[pytest.mark.slow] if slow else [])
+
+
+@pytest.mark.parametrize("case, engine_name", list(_bad_params()))
+def test_bad_long_input(case, engine_name, request):
+    if engine_name == "dask":
+        request.getfixturevalue("dask_client")
+    engine = engine_name
     _, df, kw, match = case
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", EcostatWarning)
@@ -282,18 +318,18 @@ def test_bad_long_input(case, engine):
             scan(df.reset_index(drop=True), engine, **kw)
 
 
-def test_bad_wide_input(engine):
+def test_bad_wide_input(engine_s):
     wide = pd.DataFrame({"instance_id": [1, 2, 2], "label": [0, 1, 1], "a": [0, 1, 0], "b": [1, 1, 1]})
     with pytest.raises(DataError, match="1 instance id\\(s\\) repeat with conflicting values, e.g. 2"):
-        scan(wide, engine, layout="wide")
+        scan(wide, engine_s, layout="wide")
     with pytest.raises(DataError, match="unknown model 'c'"):
-        scan(wide, engine, layout="wide", models=["a", "c"])
+        scan(wide, engine_s, layout="wide", models=["a", "c"])
     with pytest.raises(DataError, match="id column\\(s\\) 'case' not found"):
-        scan(wide, engine, layout="wide", instance="case")
+        scan(wide, engine_s, layout="wide", instance="case")
     with pytest.raises(DataError, match="label column 'label' is empty"):
-        scan(wide.assign(label=[0, None, None]).iloc[[0, 1]], engine, layout="wide")
+        scan(wide.assign(label=[0, None, None]).iloc[[0, 1]], engine_s, layout="wide")
     with pytest.warns(EcostatWarning, match="1 identical duplicate instance"):
-        t = scan(wide.iloc[[0, 1, 1]], engine, layout="wide")
+        t = scan(wide.iloc[[0, 1, 1]], engine_s, layout="wide")
     assert t.n_instances == 2
 
 

@@ -643,9 +643,9 @@ class _SQL:
             bits = [f"CASE WHEN _sw = {w} AND _p IS NOT NULL AND {fail} THEN _sb ELSE 0 END AS _f{w}" for w in range(W)]
             bits += [f"CASE WHEN _sw = {w} AND _p IS NOT NULL THEN _sb ELSE 0 END AS _o{w}" for w in range(W)]
             bits += [f"CASE WHEN _pw = {w} THEN _pb ELSE 0 END AS _q{w}" for w in range(plan.present_words)]
-            bad = ("CASE WHEN _p IS NULL OR coalesce(TRY_CAST(_p AS DOUBLE) NOT IN (0, 1), true) THEN 1 ELSE 0 END"
-                   if plan.failure_mode else "0")
-            bits.append(f"{bad} AS _bad")
+            if plan.failure_mode:
+                bits.append("CASE WHEN _p IS NULL OR coalesce(TRY_CAST(_p AS DOUBLE) NOT IN (0, 1), true) THEN 1 ELSE 0 END "
+                            "AS _bad")
             carried = ["_i", *([] if plan.failure_mode else ["_y"]), *keep]
             bits_cte = f"bits AS (SELECT {', '.join(carried + bits)} FROM rows)"
             checked = keep if plan.failure_mode else ["_y", *keep]
@@ -656,7 +656,8 @@ class _SQL:
             inst = (f"inst AS (SELECT _i, {', '.join(f'bit_or(_f{w}) AS _f{w}' for w in range(W))}, "
                     f"{', '.join(f'bit_or(_o{w}) AS _o{w}' for w in range(W))}, count(*) - ({present}) AS _extra, "
                     f"0 AS _conflict, CASE WHEN {clash} THEN 1 ELSE 0 END AS _clash, {nolabel} AS _nolabel, "
-                    f"sum(_bad) AS _bad{''.join(', ' + m for m in mins)} FROM bits GROUP BY _i)")
+                    f"{'sum(_bad)' if plan.failure_mode else '0'} AS _bad{''.join(', ' + m for m in mins)} "
+                    "FROM bits GROUP BY _i)")
             return f"WITH {rows}, {bits_cte}, {inst}"
         # wide
         label = self.v(plan, plan.label)
@@ -769,6 +770,7 @@ class _DuckDB(_SQL):
     def __init__(self, source, *, memory_limit, threads, temp_directory):
         duckdb = _need("duckdb")
         self._duckdb = duckdb
+        self.memory_limit = memory_limit
         self._own_tmp = temp_directory is None
         self._tmp = tempfile.mkdtemp(prefix="ecostat-scan-") if temp_directory is None else os.fspath(temp_directory)
         config = {"temp_directory": self._tmp, "preserve_insertion_order": False}
@@ -778,6 +780,7 @@ class _DuckDB(_SQL):
             config["threads"] = int(threads)
         try:
             self.con = duckdb.connect(config=config)
+            self.con.execute("SET enable_progress_bar = false")
         except duckdb.Error as exc:
             self._cleanup()
             raise DataError(f"cannot start DuckDB with memory_limit={memory_limit!r}, threads={threads!r}: {exc}") from None
@@ -808,7 +811,11 @@ class _DuckDB(_SQL):
             cur = self.con.execute(sql)
             rows = cur.fetchall()
         except self._duckdb.Error as exc:
-            raise DataError(f"DuckDB could not reduce the source: {exc}") from None
+            first = str(exc).strip().splitlines()[0]
+            if isinstance(exc, self._duckdb.OutOfMemoryException) or "Out of Memory" in first:
+                raise EcostatError(f"DuckDB ran out of memory ({first}); give scan_profiles a larger memory_limit= "
+                                   f"(now {self.memory_limit or 'the default, 80% of RAM'}) or fewer threads=.") from None
+            raise DataError(f"DuckDB could not reduce the source: {first}") from None
         return [d[0] for d in cur.description], rows
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
@@ -1064,8 +1071,26 @@ def _fail_array(pred: pd.Series, label: pd.Series, compare: str) -> np.ndarray:
     return np.array([str(a) != str(b) for a, b in zip(p, y)], dtype=bool) if len(p) else np.zeros(0, dtype=bool)
 
 
+def _uncategorize(pdf: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns (e.g. dictionary-encoded Parquet) as their values: groups take min/max, labels compare."""
+    cats = [c for c in pdf.columns if isinstance(pdf[c].dtype, pd.CategoricalDtype)]
+    if not cats:
+        return pdf
+    pdf = pdf.copy()
+    for c in cats:
+        levels = pdf[c].cat.categories
+        if pd.api.types.is_integer_dtype(levels.dtype) or pd.api.types.is_bool_dtype(levels.dtype):
+            pdf[c] = pdf[c].astype("Int64")  # nullable: a missing value stays missing
+        elif levels.dtype == object and all(isinstance(v, str) for v in levels):
+            pdf[c] = pdf[c].astype(pd.StringDtype())  # text, also in Dask's placeholder partitions
+        else:
+            pdf[c] = pdf[c].astype(levels.dtype)
+    return pdf
+
+
 def _long_rows(pdf: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     """Per row of a long partition: instance, decision-maker position, failure/observed/present bits, values."""
+    pdf = _uncategorize(pdf)
     index = pd.Index(pd.Series(plan.values))
     aj = index.get_indexer(pd.Series(pdf[plan.model].to_numpy()))
     sel = np.full(len(plan.values) + 1, -1, dtype=np.int64)
@@ -1103,6 +1128,7 @@ def _long_rows(pdf: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
 
 def _wide_rows(pdf: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     """Per row of a wide partition: failure/observed words, label presence, values (and id, hash)."""
+    pdf = _uncategorize(pdf)
     label = pdf[plan.label]
     n = len(pdf)
     out = {}
