@@ -412,3 +412,16 @@ def test_spark_matches_read_long(tmp_path):
                 assert_same(scan_profiles(spark.createDataFrame(dup)), es.read_long(long_df()).profile_table())
     finally:
         spark.stop()
+
+
+def test_wide_rows_without_id_are_named_by_row_number():
+    rng = np.random.default_rng(16)
+    n = 300_000
+    wide = pd.DataFrame({"label": rng.integers(0, 2, n).astype(float), "a": rng.integers(0, 2, n), "b": rng.integers(0, 2, n)})
+    wide.loc[[250_001, 250_007], "label"] = np.nan
+    with pytest.raises(DataError, match=r"empty for 2 row\(s\), e.g. instance\(s\) 250001, 250007;"):
+        es.read_wide(wide)
+    with pytest.raises(DataError, match=r"empty for 2 row\(s\), e.g. instance\(s\) 250001, 250007;"):
+        scan_profiles(wide, layout="wide", threads=2)  # DuckDB scans in parallel; row numbers follow the source
+    with pytest.raises(DataError, match=r"empty for 2 row\(s\), e.g. instance\(s\) 250001, 250007;"):
+        scan_profiles(wide, layout="wide", engine="pandas")

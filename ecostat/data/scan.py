@@ -722,8 +722,13 @@ class _SQL:
         else:
             cond = self._conditions[what]
         numbered = plan.layout == "wide" and not plan.instance
-        _, rows = self.fetch(f"{self._inst_cte(plan, numbered=numbered)} SELECT _i FROM inst WHERE {cond} LIMIT 5")
+        sql = f"{self._inst_cte(plan, numbered=numbered)} SELECT _i FROM inst WHERE {cond} LIMIT 5"
+        _, rows = self.fetch_ordered(sql) if numbered else self.fetch(sql)
         return [r[0] for r in rows]
+
+    def fetch_ordered(self, sql: str):
+        """A query whose row numbers must follow the source's order."""
+        return self.fetch(sql)
 
     def conflicts(self, plan: _Plan) -> tuple[int, list, int | None]:
         """(number of, up to 5 examples of) (instance, model) pairs repeated with different values; extra rows."""
@@ -817,6 +822,13 @@ class _DuckDB(_SQL):
                                    f"(now {self.memory_limit or 'the default, 80% of RAM'}) or fewer threads=.") from None
             raise DataError(f"DuckDB could not reduce the source: {first}") from None
         return [d[0] for d in cur.description], rows
+
+    def fetch_ordered(self, sql: str):
+        self.con.execute("SET preserve_insertion_order = true")
+        try:
+            return self.fetch(sql)
+        finally:
+            self.con.execute("SET preserve_insertion_order = false")
 
     def register(self, name: str, frame: pd.DataFrame) -> None:
         self.con.register(name, frame)
@@ -930,9 +942,10 @@ class _Frame:
         dtype = s.dtype
         if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
             return "numeric"
-        if isinstance(dtype, pd.CategoricalDtype) and not self.dask:
-            return _value_kind(pd.Series(np.asarray(dtype.categories)))
-        if dtype == object:
+        if isinstance(dtype, pd.CategoricalDtype):  # Dask may not know the categories: look at values
+            sample = self._head(self.frame[[column]].dropna(), 1000) if self.dask else pd.DataFrame({column: dtype.categories})
+            return _value_kind(_uncategorize(sample)[column]) if len(sample) else "numeric"
+        if pd.api.types.is_object_dtype(dtype):
             sample = self._head(self.frame[[column]], 1000)[column] if self.dask else s
             return _value_kind(sample)
         return "text"
@@ -1066,9 +1079,9 @@ def _fail_array(pred: pd.Series, label: pd.Series, compare: str) -> np.ndarray:
         return pred.to_numpy(dtype=float, na_value=np.nan) == 1
     if compare == "numeric":
         return pred.to_numpy(dtype=float, na_value=np.nan) != label.to_numpy(dtype=float, na_value=np.nan)
-    p = pred.astype(object).to_numpy()
-    y = label.astype(object).to_numpy()
-    return np.array([str(a) != str(b) for a, b in zip(p, y)], dtype=bool) if len(p) else np.zeros(0, dtype=bool)
+    p = np.asarray(pred.astype(object).astype(str), dtype=object)  # as CAST(... AS VARCHAR) in the SQL engines
+    y = np.asarray(label.astype(object).astype(str), dtype=object)
+    return np.asarray(p != y, dtype=bool)
 
 
 def _uncategorize(pdf: pd.DataFrame) -> pd.DataFrame:
@@ -1132,8 +1145,8 @@ def _wide_rows(pdf: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     label = pdf[plan.label]
     n = len(pdf)
     out = {}
-    if plan.instance:
-        out["_i"] = pdf[plan.instance]
+    # without an id column an instance is named by its row (the frame's index: row numbers for pandas)
+    out["_i"] = pdf[plan.instance] if plan.instance else pdf.index.to_numpy()
     f = [np.zeros(n, dtype=np.int64) for _ in range(plan.words)]
     o = [np.zeros(n, dtype=np.int64) for _ in range(plan.words)]
     for j, s in enumerate(plan.selected):
