@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -83,8 +84,8 @@ def disk_bytes(folder: Path) -> int:
 
 
 # A child process runs one measurement and prints a JSON line with its peak RSS: VmHWM from /proc (Linux), the
-# high-water mark of the child's own address space. (A fork()ed child's ru_maxrss counts the parent's pages it
-# held before exec, so it is only the fallback.)
+# high-water mark of the child's own address space. (Not ru_maxrss: a fork()ed child's counts the pages of the
+# parent it held before exec, here the generator's.)
 CHILD = r"""
 import json, sys, time, warnings
 args = json.loads(sys.argv[1])
@@ -93,7 +94,8 @@ import ecostat as es
 from ecostat.data.scan import scan_profiles
 t0 = time.perf_counter()
 if args["path"] == "duckdb":
-    t = scan_profiles(args["source"], group="group", memory_limit=args["memory_limit"], threads=args["threads"])
+    t = scan_profiles(args["source"], group="group", memory_limit=args["memory_limit"], threads=args["threads"],
+                      temp_directory=args["spill"])
 elif args["path"] == "dask":
     import distributed
     with distributed.LocalCluster(n_workers=args["threads"] or 2, threads_per_worker=1, processes=False,
@@ -114,19 +116,36 @@ print(json.dumps({"seconds": seconds, "profiles": t.n_profiles, "instances": t.n
 
 
 def measure(path: str, source: str, out: Path, *, memory_limit: str, threads: int | None) -> dict:
-    arg = json.dumps({"path": path, "source": source, "memory_limit": memory_limit, "threads": threads, "out": str(out)})
+    spill = out.with_suffix(".spill")
+    spill.mkdir(exist_ok=True)
+    arg = json.dumps({"path": path, "source": source, "memory_limit": memory_limit, "threads": threads, "out": str(out),
+                      "spill": str(spill)})
+    peak_spill = [0]
+    done = threading.Event()
+
+    def watch():  # DuckDB's spill files: the peak size of its temporary directory
+        while not done.wait(0.2):
+            try:
+                peak_spill[0] = max(peak_spill[0], disk_bytes(spill))
+            except OSError:
+                pass
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, arg], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stdout, stderr = proc.stdout.read(), proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout, stderr = proc.communicate()
+    done.set()
+    watcher.join()
+    shutil.rmtree(spill, ignore_errors=True)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         return {"path": path, "error": stderr.strip().splitlines()[-1] if stderr.strip() else f"exit {proc.returncode}",
-                "peak_rss_gb": usage.ru_maxrss / 2**20, "wall_s": wall}
+                "peak_rss_gb": float("nan"), "wall_s": wall}
     result = json.loads(stdout.strip().splitlines()[-1])
-    peak = result.pop("hwm_kb") or usage.ru_maxrss
-    result.update(path=path, peak_rss_gb=peak / 2**20, wall_s=wall, cpu_s=usage.ru_utime + usage.ru_stime)
+    peak = result.pop("hwm_kb")
+    result.update(path=path, peak_rss_gb=peak / 2**20 if peak else float("nan"), wall_s=wall,
+                  spill_gb=peak_spill[0] / 2**30)
     return result
 
 
@@ -182,7 +201,8 @@ def main() -> None:
     base = baseline_rss()
     print(f"\nbaseline: a process that imports ecostat, pandas and duckdb peaks at {base:.2f} GiB RSS\n")
     rows_out = []
-    header = f"{'path':<34} {'rows':>13} {'wall s':>8} {'rows/s':>12} {'peak RSS GiB':>13} {'profiles':>9} {'same':>5}"
+    header = (f"{'path':<34} {'rows':>13} {'wall s':>8} {'rows/s':>12} {'peak RSS GiB':>13} {'spill GiB':>10} "
+              f"{'profiles':>9} {'same':>5}")
     print(header)
     for n in sizes:
         folder, rows = logs[n]
@@ -210,7 +230,7 @@ def main() -> None:
             label = {"duckdb": f"scan_profiles, DuckDB ({limit})", "dask": "scan_profiles, Dask LocalCluster",
                      "pandas": "read_parquet + read_long (pandas)"}[path]
             print(f"{label:<34} {rows:>13,} {r['seconds']:>8.1f} {rows / r['seconds']:>12,.0f} {r['peak_rss_gb']:>13.2f} "
-                  f"{r['profiles']:>9} {agree:>5}")
+                  f"{r['spill_gb']:>10.2f} {r['profiles']:>9} {agree:>5}")
             rows_out.append(r)
     print(json.dumps(rows_out, indent=1, default=str), file=open(root / "results.json", "w"))
     print(f"\nresults: {root / 'results.json'}")
