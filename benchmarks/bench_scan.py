@@ -232,9 +232,10 @@ def main() -> None:
             print(f"{label:<34} {rows:>13,} {r['seconds']:>8.1f} {rows / r['seconds']:>12,.0f} {r['peak_rss_gb']:>13.2f} "
                   f"{r['spill_gb']:>10.2f} {r['profiles']:>9} {agree:>5}")
             rows_out.append(r)
-    print(json.dumps(rows_out, indent=1, default=str), file=open(root / "results.json", "w"))
-    print(f"\nresults: {root / 'results.json'}")
-    if not args.keep:
+    if args.keep:
+        (root / "results.json").write_text(json.dumps(rows_out, indent=1, default=str))
+        print(f"\nlogs and results.json kept in {root}")
+    else:
         shutil.rmtree(root, ignore_errors=True)
 
 
