@@ -108,7 +108,11 @@ def test_missing_group_value():
 def test_labels_and_predictions_of_different_types():
     df = wide()
     df["m2_2020"] = ["cat", "dog", "cat", "dog"]
+    # named as a model: a label-space error; taken by default: not a prediction column at all
     with pytest.raises(es.DataError, match=r"prediction column 'm2_2020' holds text values.*'label' holds numeric"):
+        es.read_wide(df, models=["m1_2020", "m2_2020"])
+    with pytest.raises(es.DataError, match=r"'m2_2020' \(e.g. 'cat', 'dog': none of its values is a label value\) do not "
+                                           r"look like predictions.*models=\['m1_2020'\].*covariates=\['m2_2020'\]"):
         es.read_wide(df)
 
 

@@ -70,7 +70,7 @@ def test_long_equals_wide(predictions):
 def test_long_with_failure_column_and_group():
     df = pd.DataFrame({"id": [1, 1, 2, 2, 3], "who": ["a", "b", "a", "b", "a"], "fail": [1, 0, 1, 1, 0],
                        "g": ["x", "x", "y", "y", "y"]})
-    fm = es.read_long(df, instance="id", model="who", failure="fail", prediction=None, label=None, group="g")
+    fm = es.read_long(df, id="id", model="who", failure="fail", prediction=None, label=None, group="g")
     assert fm.failures.tolist() == [[1, 0], [1, 1], [0, -1]]
     assert list(fm.group) == ["x", "y", "y"]
 
