@@ -183,8 +183,15 @@ def _blank_to_missing(df: pd.DataFrame, na: list[str]) -> pd.DataFrame:
     changed = {}
     for j in range(df.shape[1]):
         s = df.iloc[:, j]
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        if s.dtype != object and pd.api.types.is_string_dtype(s):  # pandas' string dtypes: vectorized
+            mask = (s.str.isspace() | (s == "")).fillna(False)
+            if na_set:
+                mask |= s.isin(list(na_set)).fillna(False)
+            mask = mask.to_numpy(dtype=bool)
+            if mask.any():
+                changed[j] = s.mask(mask)
+        elif s.dtype == object:
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
             blank = np.array([isinstance(u, str) and (u.strip() == "" or u in na_set)
                               or (bool(na_numbers) and isinstance(u, (int, float, np.number)) and not isinstance(u, bool)
                                   and float(u) in na_numbers) for u in uniques] + [False], dtype=bool)
@@ -496,18 +503,15 @@ class _Cells:
     key: np.ndarray  # comparison key: canonical number text, or the text itself
     norm: np.ndarray  # lenient key: number value (leading zeros too) or stripped, case-folded text
     declared_text: bool = False
+    used: np.ndarray = None  # type: ignore[assignment]  # distinct values that occur (all, after factorize)
 
-    @property
-    def missing(self) -> np.ndarray:
-        return self.codes < 0
+    def __post_init__(self):
+        if self.used is None:
+            self.used = np.arange(len(self.values))
 
     @property
     def all_numeric(self) -> bool:
-        used = np.unique(self.codes[self.codes >= 0])
-        return bool(self.is_num[used].all()) if used.size else False
-
-    def row_keys(self) -> np.ndarray:
-        return np.where(self.codes >= 0, self.key[np.maximum(self.codes, 0)], None)
+        return bool(self.is_num[self.used].all()) if self.used.size else False
 
 
 def _canon(x: float) -> str:
@@ -540,7 +544,7 @@ def _read_value(v, as_text: bool) -> tuple[bool, float, bool, str, str]:
 
 
 def _cells(series: pd.Series, as_text: bool = False) -> _Cells:
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object) if series.dtype != object else series.to_numpy(), use_na_sentinel=True)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
     read = [_read_value(v, as_text) for v in uniques]
     if read:
@@ -556,6 +560,14 @@ def _cells(series: pd.Series, as_text: bool = False) -> _Cells:
                   key, norm, as_text)
 
 
+def _example(c: _Cells, u: int):
+    """Distinct value ``u`` for a message: the number it reads as, or the text."""
+    if c.is_num[u]:
+        x = c.num[u]
+        return int(x) if float(x).is_integer() else float(x)
+    return plain(c.values[u])
+
+
 def _typed(series: pd.Series) -> pd.Series:
     """Numbers where every cell is a number (instance-level columns and read_table); else as read."""
     if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
@@ -564,7 +576,7 @@ def _typed(series: pd.Series) -> pd.Series:
     if not c.all_numeric:
         return series
     values = np.where(c.codes >= 0, c.num[np.maximum(c.codes, 0)], np.nan)
-    if not np.isnan(values).any() and not c.decimal[np.unique(c.codes)].any():
+    if not np.isnan(values).any() and not c.decimal[c.used].any():
         return pd.Series(values.astype(np.int64), index=series.index, name=series.name)
     return pd.Series(values, index=series.index, name=series.name)
 
@@ -651,20 +663,22 @@ def _apply_years(cols: list, models: list | None, years, version_pattern) -> lis
 
 def _looks_like_predictions(c: _Cells, lab: _Cells) -> str | None:
     """None if the column reads as predictions of these labels, else why not."""
-    used = np.unique(c.codes[c.codes >= 0])
+    used = c.used
     if used.size == 0:
         return None  # empty columns get their own message
-    label_keys = set(lab.key[np.unique(lab.codes[lab.codes >= 0])])
+    label_keys = set(lab.key[lab.used])
     keys = c.key[used]
     in_labels = np.array([k in label_keys for k in keys])
     if not in_labels.any():
-        label_norms = set(lab.norm[np.unique(lab.codes[lab.codes >= 0])])
+        label_norms = set(lab.norm[lab.used])
         if not any(v in label_norms for v in c.norm[used]):  # 'HAPPY' vs 'happy' are predictions, misspelt
             return "none of its values is a label value"
-    lab_used = np.unique(lab.codes[lab.codes >= 0])
+    lab_used = lab.used
     label_integers = lab.is_num[lab_used].all() and all(float(x).is_integer() for x in lab.num[lab_used])
-    if label_integers and c.is_num[used].all() and not all(float(x).is_integer() for x in c.num[used]):
-        return "it holds fractional numbers while every label is an integer"
+    if label_integers and c.is_num[used].all():
+        fractional = [x for x in c.num[used] if not float(x).is_integer()]
+        if fractional:
+            return f"it holds fractional numbers such as {fractional[0]!r} while every label is an integer"
     extra = int((~in_labels).sum())
     if extra > max(5, len(label_keys)):
         return f"{extra} of its distinct values are not label values"
@@ -691,9 +705,13 @@ def _failures(tab: _Table, preds: pd.DataFrame, labels: pd.Series, label_name, i
 
     n, k = preds.shape
     F = np.empty((n, k), dtype=np.int8)
-    label_keys_rows = lab.row_keys()
-    label_norm_rows = lab.norm[lab.codes]
-    lab_used = np.unique(lab.codes)
+    # keys compared as integer ids: a prediction's key id is its label-key id, or -1 if no label has that key
+    key_id = {key: i for i, key in enumerate(lab.key)}
+    norm_id: dict = {}
+    lab_norm = np.array([norm_id.setdefault(v, len(norm_id)) for v in lab.norm], dtype=np.int64)
+    label_key_rows = np.arange(len(lab.key))[lab.codes]
+    label_norm_rows = lab_norm[lab.codes]
+    lab_used = lab.used
     label_numeric = bool(lab.is_num[lab_used].all())
     label_integers = label_numeric and all(float(x).is_integer() for x in lab.num[lab_used])
     label_binary = label_integers and set(lab.num[lab_used]) <= {0.0, 1.0}
@@ -708,7 +726,7 @@ def _failures(tab: _Table, preds: pd.DataFrame, labels: pd.Series, label_name, i
         if not seen.any():
             raise DataError(f"prediction column {col!r} is empty (no decision on any instance); leave it out of the "
                             "models (--models / models=[...]).")
-        used = np.unique(c.codes[seen])
+        used = c.used
         # label space: numbers against text
         if label_numeric and not c.declared_text and not c.is_num[used].all():
             bad_codes = used[~c.is_num[used]]
@@ -718,14 +736,14 @@ def _failures(tab: _Table, preds: pd.DataFrame, labels: pd.Series, label_name, i
                    if len(bad_rows) < seen.sum() else "")
             raise DataError(
                 f"prediction column {col!r} holds text values ({preview(c.values[bad_codes])} in {len(bad_rows)} cell(s): "
-                f"{where_of(bad_rows, j)}) but label column {label_name!r} holds numeric values (e.g. {plain(lab.values[0])!r}); "
+                f"{where_of(bad_rows, j)}) but label column {label_name!r} holds numeric values (e.g. {_example(lab, 0)!r}); "
                 f"predictions and labels must use the same label space. Fix these cells or map one onto the other before "
                 f"reading.{fix}")
         keys = c.key[used]
         if not label_numeric and not lab.declared_text and c.is_num[used].all() and label_key_set.isdisjoint(keys):
             raise DataError(
-                f"prediction column {col!r} holds numeric values (e.g. {plain(c.values[used[0]])!r}) but label column "
-                f"{label_name!r} holds text values (e.g. {plain(lab.values[0])!r}); predictions and labels must use the same "
+                f"prediction column {col!r} holds numeric values (e.g. {_example(c, 0)!r}) but label column "
+                f"{label_name!r} holds text values (e.g. {_example(lab, int(np.flatnonzero(~lab.is_num)[0]))!r}); predictions and labels must use the same "
                 "label space. Map one onto the other before reading.")
         if seen.sum() >= 20 and label_key_set.isdisjoint(keys):
             near_miss = set(c.norm[used]) & set(lab.norm[lab_used])
@@ -733,15 +751,17 @@ def _failures(tab: _Table, preds: pd.DataFrame, labels: pd.Series, label_name, i
                     if near_miss else "")
             raise DataError(
                 f"prediction column {col!r} never uses a value of label column {label_name!r} (e.g. "
-                f"{plain(c.values[used[0]])!r} vs {plain(lab.values[0])!r}), so every one of its decisions would count as a "
+                f"{_example(c, 0)!r} vs {_example(lab, 0)!r}), so every one of its decisions would count as a "
                 f"failure.{hint} Check the label encoding, spelling, case and whitespace, and map predictions onto the label "
                 "values first.")
-        pkeys = np.where(seen, c.key[np.maximum(c.codes, 0)], None)
-        fail = pkeys != label_keys_rows
+        pred_key = np.array([key_id.get(key, -1) for key in c.key], dtype=np.int64)
+        codes = np.maximum(c.codes, 0)
+        fail = pred_key[codes] != label_key_rows
         F[:, j] = np.where(seen, fail, -1)
         predicted_keys.update(keys)
         # warnings: near-misses, NA-like strings, probability scores
-        near = seen & fail & (c.norm[np.maximum(c.codes, 0)] == label_norm_rows)
+        pred_norm = np.array([norm_id.get(v, -1) for v in c.norm], dtype=np.int64)
+        near = seen & fail & (pred_norm[codes] == label_norm_rows)
         if near.any():
             r = int(np.flatnonzero(near)[0])
             normalised.append(f"{col!r} on {int(near.sum())} row(s) (e.g. {plain(c.values[c.codes[r]])!r} vs label "
@@ -934,7 +954,7 @@ def _wide(tab: _Table, *, label, id, models, years, group, covariates, version_p
             cells[c] = _cells(df[c], as_text=tab.dtype.get(c) == "text" or tab.dtype.get(label) == "text")
             why = _looks_like_predictions(cells[c], lab)
             if why:
-                used = np.unique(cells[c].codes[cells[c].codes >= 0])
+                used = cells[c].used
                 refused[c] = f"{c!r} (e.g. {preview(cells[c].values[used], 2)}: {why})"
         if refused:
             others = [c for c in cols if c not in refused]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..data.profiles import ProfileTable, as_table, resolve_counts
 from ..errors import DataError, UndefinedMetricError, preview
+from ._checks import check_ci, check_count, check_seed
 from .metrics import (
     _safe_div,
     _scalar,
@@ -374,6 +375,9 @@ def stratified_excess(data, counts=None, *, include_all: bool = True, n_boot: in
     [['x', 0.0], ['y', 0.0], ['All', 0.0]]
     """
     t = as_table(data)
+    n_boot = check_count(n_boot, "n_boot", zero="0 means no intervals")
+    if n_boot:
+        seed, ci = check_seed(seed, generator=True), check_ci(ci)
     if counts is not None and np.ndim(counts) != 1:
         raise DataError("stratified_excess builds a table for one set of counts; use stratified_difference for batches.")
     obs, base = _strata(t, counts, include_all)
