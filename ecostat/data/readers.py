@@ -81,9 +81,9 @@ NA_LIKE = frozenset(["#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "
 _COMPRESSION_SUFFIX = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip", ".zst": "zstd"}
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"\xfd7zXZ\x00", "xz"), (b"PK\x03\x04", "zip"), (b"BZh", "bz2"), (b"(\xb5/\xfd", "zstd"))
 _SPREADSHEET = (".xlsx", ".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
-_NUMBER = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
-_CODE = re.compile(r"^\s*[+-]?0\d")  # a leading zero: 007 is a code, not the number 7
-_DIGITS = re.compile(r"\d")
+_NUMBER = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$", re.ASCII)
+_CODE = re.compile(r"^\s*[+-]?0\d", re.ASCII)  # a leading zero: 007 is a code, not the number 7
+_DIGITS = re.compile(r"\d", re.ASCII)
 _MAX_EXACT_DIGITS = 15  # integers with more significant digits are not exact as floats: read them as text
 
 
@@ -396,6 +396,8 @@ def _read_file(path: Path, na: list[str], encoding: str | None) -> _Table:
     except Exception as exc:  # noqa: BLE001 - any other failure of the parser is a bad file, never a traceback
         raise DataError(f"cannot read {name!r} as a delimited text table ({type(exc).__name__}: {exc}); give a CSV, "
                         "CSV.GZ, TSV or Parquet file.") from None
+    if raw.shape[0] == 0:
+        raise DataError(f"file {name!r} holds no table (no header line); it needs a header line and one row per instance.")
     if header is None:
         header = [("" if pd.isna(v) else str(v)) for v in raw.iloc[0]]
     if len(header) != raw.shape[1]:
@@ -522,7 +524,7 @@ def _read_value(v, as_text: bool) -> tuple[bool, float, bool, str, str]:
     """(is_num, num, decimal, key, norm) of one distinct cell value."""
     if as_text:
         s = v if isinstance(v, str) else str(plain(v))
-        return False, np.nan, False, s, " ".join(s.split()).casefold()
+        return False, np.nan, False, s, _canon(float(s)) if _NUMBER.match(s) else " ".join(s.split()).casefold()
     if isinstance(v, (bool, np.bool_)):
         return True, float(v), False, _canon(float(v)), _canon(float(v))
     if isinstance(v, (int, np.integer)):
@@ -666,6 +668,12 @@ def _looks_like_predictions(c: _Cells, lab: _Cells) -> str | None:
     used = c.used
     if used.size == 0:
         return None  # empty columns get their own message
+    lab_used = lab.used
+    label_integers = lab.is_num[lab_used].all() and all(float(x).is_integer() for x in lab.num[lab_used])
+    if label_integers and c.is_num[used].all():
+        fractional = [float(x) for x in c.num[used] if not float(x).is_integer()]
+        if fractional:
+            return f"it holds fractional numbers such as {fractional[0]!r} while every label is an integer"
     label_keys = set(lab.key[lab.used])
     keys = c.key[used]
     in_labels = np.array([k in label_keys for k in keys])
@@ -673,12 +681,6 @@ def _looks_like_predictions(c: _Cells, lab: _Cells) -> str | None:
         label_norms = set(lab.norm[lab.used])
         if not any(v in label_norms for v in c.norm[used]):  # 'HAPPY' vs 'happy' are predictions, misspelt
             return "none of its values is a label value"
-    lab_used = lab.used
-    label_integers = lab.is_num[lab_used].all() and all(float(x).is_integer() for x in lab.num[lab_used])
-    if label_integers and c.is_num[used].all():
-        fractional = [x for x in c.num[used] if not float(x).is_integer()]
-        if fractional:
-            return f"it holds fractional numbers such as {fractional[0]!r} while every label is an integer"
     extra = int((~in_labels).sum())
     if extra > max(5, len(label_keys)):
         return f"{extra} of its distinct values are not label values"
@@ -749,6 +751,9 @@ def _failures(tab: _Table, preds: pd.DataFrame, labels: pd.Series, label_name, i
             near_miss = set(c.norm[used]) & set(lab.norm[lab_used])
             hint = (f" They match only when case, whitespace or number formatting is ignored (e.g. {next(iter(near_miss))!r})."
                     if near_miss else "")
+            if label_integers and c.is_num[used].all() and not all(float(x).is_integer() for x in c.num[used]):
+                hint = (" It holds fractional numbers while every label is an integer: probability scores? Turn them into "
+                        "class decisions first (e.g. (score >= 0.5).astype(int)).")
             raise DataError(
                 f"prediction column {col!r} never uses a value of label column {label_name!r} (e.g. "
                 f"{_example(c, 0)!r} vs {_example(lab, 0)!r}), so every one of its decisions would count as a "
@@ -775,7 +780,7 @@ def _failures(tab: _Table, preds: pd.DataFrame, labels: pd.Series, label_name, i
                   f"prediction', pass na_values=[{na_like[0]!r}] (--na on the command line).")
         if label_integers and c.is_num[used].all() and not c.declared_text:
             vals = c.num[used]
-            fractional = [x for x in vals if not float(x).is_integer()]
+            fractional = [float(x) for x in vals if not float(x).is_integer()]
             if fractional:
                 kind = "probability scores" if ((vals >= 0) & (vals <= 1)).all() else "continuous scores"
                 scores.append(f"{col!r} (e.g. {fractional[0]!r}; looks like {kind})")
