@@ -176,6 +176,11 @@ def _load(source, na_values=None, encoding=None, dtype=None) -> _Table:
     return tab
 
 
+def _bools(x: pd.Series) -> np.ndarray:
+    """A boolean Series of any pandas dtype (NA as False) as a NumPy bool array."""
+    return x.astype(object).fillna(False).to_numpy(dtype=bool)
+
+
 def _blank_to_missing(df: pd.DataFrame, na: list[str]) -> pd.DataFrame:
     """Empty and whitespace-only text cells, and cells equal to one of ``na``, become missing (NaN)."""
     na_set = set(na)
@@ -184,10 +189,9 @@ def _blank_to_missing(df: pd.DataFrame, na: list[str]) -> pd.DataFrame:
     for j in range(df.shape[1]):
         s = df.iloc[:, j]
         if s.dtype != object and pd.api.types.is_string_dtype(s):  # pandas' string dtypes: vectorized
-            mask = (s.str.isspace() | (s == "")).fillna(False)
+            mask = _bools(s.str.isspace()) | _bools(s == "")
             if na_set:
-                mask |= s.isin(list(na_set)).fillna(False)
-            mask = mask.to_numpy(dtype=bool)
+                mask |= _bools(s.isin(list(na_set)))
             if mask.any():
                 changed[j] = s.mask(mask)
         elif s.dtype == object:
@@ -374,7 +378,7 @@ def _read_file(path: Path, na: list[str], encoding: str | None) -> _Table:
     except UnicodeDecodeError:
         raise _encoding_error(path, comp, enc) from None
     if opened is not None and not text.strip():
-        raise DataError(f"file {name!r} holds no table (only {'whitespace' if text else 'nothing'}"
+        raise DataError(f"file {name!r} holds no table ({'only whitespace' if text else 'no text'}"
                         f"{' after decompression' if comp else ''}); it needs a header line and one row per instance.")
     first_line = text.splitlines()[0] if text else ""
     sep = _sniff_sep(path, first_line)
@@ -432,7 +436,8 @@ def _parser_error(name: str, sep: str, exc: Exception) -> DataError:
                          f"delimiter ({shown}) must be quoted, or the line is damaged. Fix that line.")
     m = re.search(r"EOF inside string starting at row (\d+)", msg)
     if m:
-        return DataError(f"{name!r} has an unclosed quote (\") starting at data row {m.group(1)}; close the quote or remove it.")
+        return DataError(f"{name!r} has an unclosed quote (\") starting on line {int(m.group(1)) + 1}; close the quote or "
+                         "remove it.")
     return DataError(f"cannot parse {name!r} as a delimited text table ({msg}); give a CSV, CSV.GZ, TSV or Parquet file.")
 
 
