@@ -5,7 +5,7 @@ layer, one path: :func:`read_data` (and :func:`read_wide`, :func:`read_long`,
 :func:`read_hapi` built on the same internals) reads what the file says and
 every message names the file, column, row or value and the fix.
 
-Reading rules (``docs/architecture.md``, "Reading data"):
+Reading rules:
 
 * **Missing cells.** Only empty (or whitespace-only) cells are missing. A cell
   holding ``NA``, ``None``, ``null`` or ``n/a`` is a value (a class may be
@@ -169,8 +169,12 @@ def _load(source, na_values=None, encoding=None, dtype=None) -> _Table:
         where = f"file {tab.name!r}" if tab.name else "the table"
         raise DataError(f"{where} has a header ({preview([str(c) for c in df.columns], 8)}) but no data rows; "
                         "give a table with one row per instance (wide) or per decision (long).")
+    unknown = [c for c in declared if c not in df.columns]
+    if unknown:
+        raise DataError(f"dtype names column(s) {preview(unknown)} that the table does not have; available columns: "
+                        f"{preview(list(df.columns), 30)}.")
     for col, kind in declared.items():
-        if col in df.columns and kind == "number":
+        if kind == "number":
             df = _assign(df, {col: _as_declared_number(df[col], col, tab)})
     tab.df = df
     return tab
@@ -964,15 +968,16 @@ def _wide(tab: _Table, *, label, id, models, years, group, covariates, version_p
             cells[c] = _cells(df[c], as_text=tab.dtype.get(c) == "text" or tab.dtype.get(label) == "text")
             why = _looks_like_predictions(cells[c], lab)
             if why:
-                used = cells[c].used
-                refused[c] = f"{c!r} (e.g. {preview(cells[c].values[used], 2)}: {why})"
+                refused[c] = f"{c!r} (e.g. {preview([_example(cells[c], u) for u in cells[c].used], 2)}: {why})"
         if refused:
             others = [c for c in cols if c not in refused]
+            name_them = (f"models={others!r}; --models {','.join(map(str, others))} on the command line" if others else
+                         "models=[...]; --models on the command line")
             raise DataError(
                 f"column(s) {'; '.join(refused.values())} do not look like predictions of label column {label!r}. Without "
                 "models=, ecostat takes every column other than the id, label, group and covariates as a decision-maker. "
-                f"Name the prediction columns (models={others!r}; --models {','.join(map(str, others)) or 'A,B'} on the "
-                f"command line) or declare the others covariates (covariates={list(refused)!r}).")
+                f"Name the prediction columns ({name_them}) or declare the others covariates "
+                f"(covariates={list(refused)!r}).")
     F = _failures(tab, df[cols], df[label], label, ids, index=df.index, cells=cells)
     meta = parse_columns([str(c) for c in cols], version_pattern)
     group_values, cov = _instance_columns(df, tab, group, covariates)
