@@ -290,16 +290,18 @@ def stratified_distributions(data, counts=None) -> tuple[np.ndarray, np.ndarray]
     order = np.argsort(pair_of_profile, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(pair_of_profile[order]) != 0])
     weight = np.add.reduceat(c[..., order], starts, axis=-1)  # (..., S): instances of each (group, set)
+    weight = _safe_div(weight, sizes[..., pair[:, 0], 0])  # share of its group, as independence_distribution
     first = order[starts]  # a profile of each (group, set)
     f_pair = np.where(seen[first], rates[..., pair[:, 0], :], 0.0)  # (..., S, k); unmet models fail with probability 0
-    pmf = poisson_binomial_pmf(np.nan_to_num(f_pair, nan=0.0))  # (..., S, k + 1)
-    g_order = np.argsort(pair[:, 0], kind="stable")  # pairs are sorted by group already; kept explicit
-    contrib = (weight[..., None] * pmf)[..., g_order, :]
-    g_codes = pair[g_order, 0]
-    g_starts = np.flatnonzero(np.r_[True, g_codes[1:] != g_codes[:-1]])
+    pmf = poisson_binomial_pmf(np.nan_to_num(f_pair, nan=0.0))  # (..., S, k + 1), exactly the pmf over the set met
+    # add the sets' terms one set at a time, in the order independence_distribution does (results agree to the bit)
+    contrib = weight[..., None] * pmf
     baseline = np.zeros(observed.shape)
-    baseline[..., g_codes[g_starts], :] = np.add.reduceat(contrib, g_starts, axis=-2)
-    return observed, _safe_div(baseline, sizes)
+    for m in np.unique(pair[:, 1]):
+        rows = np.flatnonzero(pair[:, 1] == m)  # at most one pair per group
+        baseline[..., pair[rows, 0], :] += contrib[..., rows, :]
+    baseline[..., np.setdiff1d(np.arange(t.n_groups), pair[:, 0]), :] = np.nan  # a level without instances
+    return observed, baseline
 
 
 def _strata(t: ProfileTable, counts, include_all: bool) -> tuple[np.ndarray, np.ndarray]:
