@@ -108,7 +108,11 @@ def test_missing_group_value():
 def test_labels_and_predictions_of_different_types():
     df = wide()
     df["m2_2020"] = ["cat", "dog", "cat", "dog"]
+    # named as a model: a label-space error; taken by default: not a prediction column at all
     with pytest.raises(es.DataError, match=r"prediction column 'm2_2020' holds text values.*'label' holds numeric"):
+        es.read_wide(df, models=["m1_2020", "m2_2020"])
+    with pytest.raises(es.DataError, match=r"'m2_2020' \(e.g. 'cat', 'dog': none of its values is a label value\) do not "
+                                           r"look like predictions.*models=\['m1_2020'\].*covariates=\['m2_2020'\]"):
         es.read_wide(df)
 
 
@@ -184,3 +188,81 @@ def test_command_ids_without_label_prefix_conflict():
     df["instance_id"] = df["instance_id"].str.split("/", n=1).str[1]
     with pytest.raises(es.DataError, match=r"instance id\(s\) repeat with conflicting values"):
         es.read_wide(df, models=["google_2020", "ibm_2020", "microsoft_2020"])
+
+
+# ------------------------------------------------------------------ numeric arguments of the descriptive verbs
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n_boot": "10"}, r"n_boot must be a whole number, got the text '10'. Pass n_boot=10."),
+    ({"n_boot": 2.5}, r"n_boot must be a whole number, got 2.5; ecostat does not round it"),
+    ({"n_boot": True}, r"n_boot must be a whole number, not a boolean"),
+    ({"n_boot": -1}, r"n_boot must be at least 0: a number \(0 means no intervals\); got -1"),
+    ({"seed": "3"}, r"seed must be a whole number, got the text '3'.*None \(fresh seed\)"),
+    ({"seed": -2}, r"seed must be a non-negative whole number"),
+    ({"seed": 1.5}, r"seed must be a whole number, got 1.5"),
+    ({"ci": 95}, r"ci must be between 0 and 1 \(e.g. 0.95\); got 95"),
+    ({"ci": "0.9"}, r"ci must be between 0 and 1"),
+    ({"hard_easy": "yes"}, r"hard_easy must be True or False"),
+    ({"hard_easy_rule": "loose"}, r"hard_easy_rule must be one of 'strict', 'paper'"),
+    ({"bootstrap_by": "row"}, r"bootstrap_by must be one of 'instance', 'group'"),
+    ({"max_groups": 0}, r"max_groups must be a positive number"),
+])
+def test_describe_arguments_are_checked(kwargs, match):
+    fm = es.simulate(n=200, groups={"a": 0.5, "b": 0.5}, seed=0)
+    with pytest.raises(es.EcostatError, match=match):
+        es.describe(fm, **{"n_boot": 10, **kwargs})
+
+
+def test_integral_floats_are_counts_and_seed_none_is_reported():
+    fm = es.simulate(n=300, seed=0)
+    assert es.describe(fm, n_boot=20.0).n_boot == 20
+    d = es.describe(fm, n_boot=20, seed=None)
+    assert isinstance(d.seed, int) and any(f"seed={d.seed}" in n for n in d.notes)
+    again = es.describe(fm, n_boot=20, seed=d.seed)
+    assert again.scalars["homogenization"].lo == d.scalars["homogenization"].lo
+    r = es.bootstrap(fm, es.systemic_failure_rate, n_boot=20, seed=None)
+    assert r.seed is not None and es.bootstrap(fm, es.systemic_failure_rate, n_boot=20, seed=r.seed).lo == r.lo
+    g = es.goodness_of_fit(fm, n_sim=19, seed=None)
+    assert es.goodness_of_fit(fm, n_sim=19, seed=g.seed).p_value == g.p_value
+
+
+def test_bootstrap_and_gof_counts_are_checked():
+    fm = es.simulate(n=200, seed=0)
+    with pytest.raises(es.EcostatError, match=r"n_sim must be a positive number.*do not call goodness_of_fit"):
+        es.goodness_of_fit(fm, n_sim=0)
+    with pytest.raises(es.EcostatError, match="n_sim must be a whole number"):
+        es.goodness_of_fit(fm, n_sim="99")
+    with pytest.raises(es.EcostatError, match="baseline must be one of"):
+        es.goodness_of_fit(fm, "uniform")
+    with pytest.raises(es.EcostatError, match="n_boot must be a whole number, got 2.5"):
+        es.bootstrap(fm, es.systemic_failure_rate, n_boot=2.5)
+    with pytest.raises(es.EcostatError, match="n_boot must be a whole number"):
+        es.resample_counts(fm, "5")
+    with pytest.raises(es.EcostatError, match="n_boot must be a whole number"):
+        es.stratified_excess(fm.with_group(["a", "b"] * 100), n_boot=1.5)
+
+
+def test_grouping_by_an_id_is_refused_unless_asked():
+    fm = es.simulate(n=400, seed=0)
+    by_id = fm.with_group([f"i{i}" for i in range(400)], name="instance_id")
+    with pytest.raises(es.EcostatError, match=r"the grouping 'instance_id' has 400 groups for 400 instances \(1.0 per group"
+                                             r".*an id column.*max_groups=400\) or max_groups=None"):
+        es.describe(by_id, n_boot=0)
+    assert len(es.describe(by_id, n_boot=0, max_groups=None).by_group) == 400
+    many = fm.with_group([f"g{i % 150}" for i in range(400)])
+    big = es.simulate(n=2500, seed=1)
+    with pytest.raises(es.EcostatError, match=r"1001 groups, more than the default cap min\(1000, max\(10, N / 2\)\) allows "
+                                             r"\(1000\)"):
+        es.describe(big.with_group([f"g{i % 1001}" for i in range(2500)]), n_boot=0)
+    with pytest.raises(es.EcostatError, match=r"150 groups, more than max_groups allows \(100\)"):
+        es.describe(many, n_boot=0, max_groups=100)
+    assert len(es.describe(many, n_boot=10).by_group) == 150
+
+
+def test_hard_easy_without_a_valid_cell_keeps_everything_else():
+    F = np.ones((50, 3), int)
+    F[:5, 0] = 0
+    d = es.describe(es.FailureMatrix(F), n_boot=20, hard_easy=True)
+    assert d.hard_easy is None and d.scalars["systemic_failure_rate"].estimate == pytest.approx(0.9)
+    note = next(n for n in d.notes if n.startswith("hard/easy baseline skipped"))
+    assert "at most 0.833" in note and "'m2' fails 1.000" in note and "widen" not in note
+    assert "hard/easy" in d.summary().as_text()

@@ -130,6 +130,10 @@ class FailureMatrix:
         ids = pd.RangeIndex(n) if self.instance_ids is None else pd.Index(self.instance_ids)
         if len(ids) != n:
             raise DataError(f"instance_ids has {len(ids)} entries but the failure matrix has {n} rows; give one id per row.")
+        if ids.hasnans:
+            where = np.flatnonzero(pd.isna(ids))
+            raise DataError(f"instance id(s) at row(s) {preview(where)} are missing (empty or NaN); every instance needs an id. "
+                            "Fill them in, or leave instance_ids out to number the rows.")
         if ids.has_duplicates:
             raise DataError(f"duplicate instance ids {preview(ids[ids.duplicated()].unique())}; ids must be unique (read_wide/read_long merge identical duplicates).")
         empty_rows = np.flatnonzero((F == MISSING).all(axis=1))
@@ -361,7 +365,15 @@ def _as_group(group, n: int, ids: pd.Index) -> pd.Categorical:
 
 def merge_duplicate_rows(df: pd.DataFrame, id_col: str, what: str,
                          fix: str = "make ids unique (e.g. prefix them with the label, as HAPI's COMMAND does)") -> pd.DataFrame:
-    """Merge rows with identical duplicate ids (one warning); conflicting ones are an error."""
+    """Merge rows with identical duplicate ids (one warning); conflicting ones are an error.
+
+    Ids and values are compared as they are (text as written): ``7`` and
+    ``007`` are different ids. Missing ids are an error.
+    """
+    missing = df[id_col].isna().to_numpy()
+    if missing.any():
+        raise DataError(f"{int(missing.sum())} {what} id(s) are missing (empty cells); every row needs an id. Fill them in "
+                        "or remove those rows.")
     dup = df[id_col].duplicated(keep=False)
     if not dup.any():
         return df

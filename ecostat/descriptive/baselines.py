@@ -117,7 +117,9 @@ class HardEasyGrid:
 
     def __post_init__(self):
         if np.isnan(self.l1).all():
-            raise EcostatError("no (alpha, Delta) cell of the grid gives valid hard/easy rates for these failure rates; widen the grid.")
+            raise EcostatError("no (alpha, Delta) cell of the grid gives valid hard/easy rates for these failure rates: in every cell "
+                               "a hard rate (1 + Delta) f exceeds 1 or an easy rate is below 0 (e.g. a decision-maker that fails "
+                               "almost always), so the hard/easy baseline does not apply to these data.")
         i, j = np.unravel_index(np.nanargmin(self.l1), self.l1.shape)
         object.__setattr__(self, "alpha", float(self.alphas[i]))
         object.__setattr__(self, "delta", float(self.deltas[j]))

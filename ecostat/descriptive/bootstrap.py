@@ -17,14 +17,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import EcostatError, EcostatWarning
-from .metrics import _scalar
 from ..data.profiles import ProfileTable, as_table
+from ..errors import EcostatError, EcostatWarning
+from ._checks import check_ci, check_count, check_seed
+from .metrics import _scalar
 
 __all__ = ["resample_counts", "bootstrap", "bootstrap_many", "bootstrap_frame", "BootstrapResult", "percentile_interval"]
 
 #: Largest number of (replicate x profile x model) cells evaluated at once.
 _CHUNK_CELLS = 8_000_000
+#: Largest memory the stored replicates of one ``bootstrap_many`` call may take (bytes); above it the call is
+#: refused with the size and the fix (fewer replicates, fewer groups). Overridable: set this module attribute.
+MAX_REPLICATE_BYTES = 2 * 2**30
 
 
 def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 0, *,
@@ -36,7 +40,8 @@ def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 
     data : FailureMatrix or ProfileTable
     n_boot : int
         Number of replicates.
-    seed : int or numpy.random.Generator
+    seed : int, numpy.random.Generator or None
+        None draws fresh entropy (not reproducible; prefer an int).
     by_group : bool
         Resample within each group, keeping the group sizes fixed (a
         stratified bootstrap, for groups fixed by design or too small to be
@@ -51,8 +56,7 @@ def resample_counts(data, n_boot: int, seed: int | np.random.Generator | None = 
     ((5, 3), [4, 4, 4, 4, 4])
     """
     t = as_table(data)
-    if int(n_boot) < 1:
-        raise EcostatError(f"n_boot must be a positive number of replicates (0 means no bootstrap); got {n_boot}.")
+    n_boot = _n_boot(n_boot)
     rng = _rng(seed)
     if not by_group:
         return rng.multinomial(t.n_instances, t.counts / t.counts.sum(), size=int(n_boot))
@@ -76,8 +80,7 @@ def percentile_interval(replicates: np.ndarray, ci: float = 0.95) -> tuple[np.nd
     >>> float(lo[0]), float(hi[0])
     (2.5, 97.5)
     """
-    if not 0 < ci < 1:
-        raise EcostatError(f"ci must be between 0 and 1 (e.g. 0.95); got {ci}.")
+    ci = check_ci(ci)
     q = [100 * (1 - ci) / 2, 100 * (1 + ci) / 2]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -97,6 +100,9 @@ class BootstrapResult:
     ci : float
     n_undefined : int
         Replicates where the statistic was undefined (NaN), left out of the interval.
+    seed : int or None
+        Seed of the replicates (the drawn one when ``seed=None`` was given; None
+        for a Generator or pre-drawn counts).
 
     Examples
     --------
@@ -112,6 +118,7 @@ class BootstrapResult:
     hi: np.ndarray
     ci: float
     n_undefined: int
+    seed: int | None = None
 
     def interval(self) -> tuple:
         """``(lo, hi)``."""
@@ -185,10 +192,22 @@ def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, se
     (100, 3)
     """
     t = as_table(data)
+    ci = check_ci(ci)
+    if counts is None:
+        n_boot = _n_boot(n_boot)
+        seed = check_seed(seed, generator=True)
     estimates = dict(estimates or {})
     for name, fn in statistics.items():
         if name not in estimates:
             estimates[name] = fn(t, None)
+    n_rep = int(n_boot) if counts is None else int(np.shape(counts)[0])
+    size = sum(int(np.size(v)) for v in estimates.values())
+    need = n_rep * max(size, 1) * 8
+    if need > MAX_REPLICATE_BYTES:
+        raise EcostatError(
+            f"storing {n_rep} bootstrap replicates of {len(statistics)} statistic(s) with {size:,} values per replicate needs "
+            f"{need / 2**30:.1f} GiB (limit {MAX_REPLICATE_BYTES / 2**30:.1f} GiB, ecostat.descriptive.bootstrap."
+            "MAX_REPLICATE_BYTES). Use fewer replicates (n_boot) or fewer groups/models, or raise the limit.")
     parts: dict[str, list] = {name: [] for name in statistics}
     for chunk in _chunks(t, counts, n_boot, seed, by_group):
         for name, fn in statistics.items():
@@ -202,7 +221,8 @@ def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, se
         n_undefined = int(np.isnan(reps[:, defined]).any(axis=1).sum()) if defined.any() else 0
         lo, hi = percentile_interval(reps, ci)
         lo, hi = np.where(defined, lo, np.nan), np.where(defined, hi, np.nan)
-        out[name] = BootstrapResult(estimates[name], reps, _scalar(lo), _scalar(hi), ci, n_undefined)
+        out[name] = BootstrapResult(estimates[name], reps, _scalar(lo), _scalar(hi), ci, n_undefined,
+                                    seed if counts is None and not isinstance(seed, np.random.Generator) else None)
     return out
 
 
@@ -237,6 +257,8 @@ def bootstrap_frame(data, frame_fn: Callable, *, keys: Sequence[str], n_boot: in
     True
     """
     t = as_table(data)
+    n_boot, ci = _n_boot(n_boot), check_ci(ci)
+    seed = check_seed(seed, generator=True)
     keys = list(keys)
     point = frame_fn(data)
     values = [c for c in point.columns if c not in keys and pd.api.types.is_float_dtype(point[c])]
@@ -259,16 +281,16 @@ def _chunks(t: ProfileTable, counts, n_boot: int, seed, by_group: bool = False):
         for i in range(0, counts.shape[0], step):
             yield counts[i: i + step]
         return
-    if int(n_boot) < 1:
-        raise EcostatError(f"n_boot must be a positive number of replicates (0 means no bootstrap); got {n_boot}.")
+    n_boot = _n_boot(n_boot)
     rng = _rng(seed)
-    for i in range(0, int(n_boot), step):
-        yield resample_counts(t, min(step, int(n_boot) - i), rng, by_group=by_group)
+    for i in range(0, n_boot, step):
+        yield resample_counts(t, min(step, n_boot - i), rng, by_group=by_group)
+
+
+def _n_boot(n_boot) -> int:
+    return check_count(n_boot, "n_boot", minimum=1, zero="of replicates; 0 means no bootstrap")
 
 
 def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise EcostatError(f"seed must be a non-negative integer (or a numpy Generator); got {seed!r}.")
-    return np.random.default_rng(seed)
+    seed = check_seed(seed, generator=True)
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

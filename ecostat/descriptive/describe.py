@@ -21,6 +21,7 @@ from . import leader as L
 from . import metrics as M
 from . import pairwise as P
 from .baselines import hard_easy_grid
+from . import _checks as C
 from .bootstrap import bootstrap_many
 from .description import LEADER, PAIRWISE_NAMES, Description, Estimate
 from ..errors import EcostatError, UndefinedMetricError
@@ -29,9 +30,10 @@ from ..data.failures import FailureMatrix
 __all__ = ["describe", "Description", "Estimate"]
 
 
-def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0,
+def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot: int = 1000, seed: int | None = 0,
              ci: float = 0.95, hard_easy: bool = False, hard_easy_rule: str = "strict",
-             pairwise: bool | None = None, bootstrap_by: str = "instance") -> Description:
+             pairwise: bool | None = None, bootstrap_by: str = "instance",
+             max_groups: int | str | None = "auto") -> Description:
     """Describe an ecosystem: every descriptive figure of Toups 2023 and Bommasani 2022 with intervals.
 
     Parameters
@@ -42,12 +44,16 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         Decision-makers to analyse (default all).
     n_boot : int
         Bootstrap replicates (0 = no intervals).
-    seed : int
-        Seed of the bootstrap.
+    seed : int or None
+        Seed of the bootstrap. None draws a fresh seed from the operating
+        system; the seed used is recorded in ``Description.seed`` and a note, so
+        the run can be repeated.
     ci : float
         Interval coverage.
     hard_easy : bool
-        Add the hard/easy grid search (Toups App. A.3).
+        Add the hard/easy grid search (Toups App. A.3). If no cell of the grid
+        is valid for these failure rates (e.g. a decision-maker that fails
+        almost always), the grid is left out with a note; the rest is reported.
     hard_easy_rule : {"strict", "paper"}
     pairwise : bool, optional
         Report the k (k - 1) / 2 pairwise measures with intervals (default: when k <= 20).
@@ -55,6 +61,11 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         Resample instances from the whole population, or within each group
         with group sizes fixed (stratified bootstrap; groups fixed by design
         or small).
+    max_groups : int, "auto" or None
+        Refuse a grouping with more groups than this (a grouping by an id
+        column is almost certainly a mistake, and its tables would have a row
+        per instance). ``"auto"`` (default): ``min(1000, max(10, N // 2))``;
+        None: no cap.
 
     Returns
     -------
@@ -72,6 +83,16 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     """
     if not isinstance(data, FailureMatrix):
         raise EcostatError(f"describe needs a FailureMatrix (see ecostat.read_wide / read_hapi), got {type(data).__name__}.")
+    n_boot = C.check_count(n_boot, "n_boot", zero="0 means no intervals")
+    drawn_seed = seed is None
+    seed = C.check_seed(seed)
+    ci = C.check_ci(ci)
+    hard_easy = C.check_flag(hard_easy, "hard_easy")
+    hard_easy_rule = C.check_choice(hard_easy_rule, "hard_easy_rule", ("strict", "paper"))
+    pairwise = C.check_flag(pairwise, "pairwise", allow_none=True)
+    bootstrap_by = C.check_choice(bootstrap_by, "bootstrap_by", ("instance", "group"))
+    if data.group is not None:
+        _check_groups(data, C.check_max_groups(max_groups, data.n_instances), max_groups)
     fm = data.select(models) if models is not None else data
     M.require_two_models(fm.profile_table(), "describe")
     fm = fm.ordered()
@@ -79,6 +100,8 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     if table.covariates is not None:  # covariates play no part here: aggregate them away
         table = table.columns(range(fm.n_models))
     notes = _data_notes(fm, table, n_boot)
+    if drawn_seed and n_boot:
+        notes.append(f"seed=None: the bootstrap used the fresh seed {seed}; pass seed={seed} to repeat this run.")
     stats = {"failure_rates": M.failure_rates, "distribution": M.failure_count_distribution,
              "systemic_failure_rate": M.systemic_failure_rate,
              "independence_systemic_failure_rate": M.expected_systemic_failure_rate,
@@ -160,7 +183,7 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     if hard_easy and table.has_missing:
         notes.append("hard/easy baseline skipped: it needs every instance to meet every decision-maker (missing cells).")
     elif hard_easy:
-        he = hard_easy_grid(table, rule=hard_easy_rule)
+        he = _hard_easy(table, hard_easy_rule, notes)
     return Description(fm, rate_df, dist, scalars, group_scalars, by_group, he, int(n_boot), int(seed), ci, notes,
                        pairwise, leader, stratified, bootstrap_by)
 
@@ -178,6 +201,41 @@ def _upper(fn, iu):
         return out[0] if counts is None else out
     pairs.__name__ = fn.__name__
     return pairs
+
+
+def _hard_easy(table, rule: str, notes: list[str]):
+    """The hard/easy grid (Toups App. A.3), or None with a note saying why it has no valid cell."""
+    try:
+        return hard_easy_grid(table, rule=rule)
+    except EcostatError as exc:
+        if "no (alpha, Delta) cell" not in str(exc):
+            notes.append(f"hard/easy baseline skipped: {exc}")
+            return None
+    f = M.failure_rates(table)
+    j = int(np.nanargmax(f))
+    limit = 1 / (1 + 0.2)
+    notes.append(
+        f"hard/easy baseline skipped: no cell of the paper's grid (alpha 0.1-0.5, Delta 0.2-5.0, {rule} rule) gives valid "
+        f"hard/easy failure rates here. The hard rate (1 + Delta) x f must stay <= 1, so every failure rate must be at most "
+        f"{limit:.3f}; {table.models[j]!r} fails {f[j]:.3f} of its instances. The other results do not depend on it.")
+    return None
+
+
+def _check_groups(fm: FailureMatrix, cap: int | None, given) -> None:
+    """Refuse groupings with more groups than ``cap`` (an id column taken for a grouping, most often)."""
+    n_groups = len(fm.group.categories)
+    if cap is None or n_groups <= cap:
+        return
+    n = fm.n_instances
+    rule = "the default cap min(1000, max(10, N / 2))" if given == "auto" else "max_groups"
+    why = (f"{n_groups} groups for {n} instances ({n / n_groups:.1f} per group on average): group failure rates over so few "
+           f"instances are mostly 0 or 1, and H_avg, H_worst, UNFAIRNESS and the per-group tables say nothing. Is "
+           f"{fm.group_name!r} an id column rather than a grouping?") if n_groups > n // 2 else (
+           f"{n_groups} groups, more than {rule} allows ({cap}).")
+    raise EcostatError(
+        f"the grouping {fm.group_name!r} has {why} Group by a coarser column, bin a numeric covariate "
+        f"(ecostat.bin_covariate), or raise the cap: describe(..., max_groups={n_groups}) or max_groups=None "
+        "(--max-groups on the command line).")
 
 
 def _by_group_flag(bootstrap_by: str, table) -> bool:

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..data.profiles import as_table, require_complete
+from ..errors import EcostatError
+from ._checks import check_choice, check_count, check_seed
 from .baselines import (
     PAPER_ALPHAS,
     PAPER_DELTAS,
@@ -25,9 +28,7 @@ from .baselines import (
     hard_easy_grid,
     profile_probabilities,
 )
-from ..errors import EcostatError
 from .metrics import failure_count_distribution, failure_rates, independence_distribution
-from ..data.profiles import as_table, require_complete
 
 __all__ = ["goodness_of_fit", "GoodnessOfFit", "g2_statistic"]
 
@@ -48,6 +49,8 @@ class GoodnessOfFit:
     n_sim : int
     params : dict
         Fitted baseline parameters (alpha, delta for hard/easy).
+    seed : int or None
+        Seed of the simulations (the drawn one when ``seed=None`` was given).
     """
 
     baseline: str
@@ -56,6 +59,7 @@ class GoodnessOfFit:
     p_value: float
     n_sim: int
     params: dict
+    seed: int | None = None
 
     def to_dict(self) -> dict:
         return {"baseline": self.baseline, "g2": self.statistic, "l1": self.l1, "p_value": self.p_value,
@@ -88,8 +92,12 @@ def goodness_of_fit(data, baseline: str = "independence", *, n_sim: int = 999, s
     baseline : {"independence", "hard_easy"}
         Hard/easy is fitted on the grid (strict rule), as in Toups App. A.3.
     n_sim : int
-        Parametric bootstrap replicates.
-    seed : int
+        Parametric bootstrap replicates (at least 1; the p-value is
+        ``(1 + #{G2* >= G2}) / (1 + n_sim)``, so 999 or more for a p-value
+        below 0.01 to be resolvable).
+    seed : int or None
+        Seed of the simulations; None draws a fresh one, reported in the
+        result's ``seed``.
 
     Examples
     --------
@@ -100,12 +108,14 @@ def goodness_of_fit(data, baseline: str = "independence", *, n_sim: int = 999, s
     >>> es.goodness_of_fit(es.simulate(n=3000, seed=3), n_sim=199).p_value < 0.01
     True
     """
+    baseline = check_choice(baseline, "baseline", ("independence", "hard_easy"))
+    n_sim = check_count(n_sim, "n_sim", minimum=1, zero="of simulated data sets; to skip the test, do not call "
+                        "goodness_of_fit (--gof 0 on the command line)")
+    seed = check_seed(seed)
     t = as_table(data)
     require_complete(t, what="goodness_of_fit")
     if t.n_models > 16:
         raise EcostatError(f"goodness_of_fit enumerates 2^k profiles and supports k <= 16 (got k = {t.n_models}).")
-    if baseline not in ("independence", "hard_easy"):
-        raise EcostatError(f"baseline must be 'independence' or 'hard_easy', not {baseline!r}.")
     t = t.columns(np.argsort(failure_rates(t), kind="stable"))  # canonical order: same p-value for any column order
     n = t.n_instances
     obs = failure_count_distribution(t)
@@ -134,4 +144,4 @@ def goodness_of_fit(data, baseline: str = "independence", *, n_sim: int = 999, s
         exp_s = hard_easy_distribution(f_s, np.asarray(alphas)[ia], np.asarray(deltas)[idl])
     stat_s = g2_statistic(obs_s, exp_s, n)
     p_value = float((1 + np.sum(stat_s >= stat - 1e-9)) / (1 + len(stat_s)))
-    return GoodnessOfFit(baseline, stat, l1, p_value, int(n_sim), params)
+    return GoodnessOfFit(baseline, stat, l1, p_value, int(n_sim), params, seed)

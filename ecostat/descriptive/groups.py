@@ -14,7 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..data.profiles import ProfileTable, as_table, resolve_counts
 from ..errors import DataError, UndefinedMetricError, preview
+from ._checks import check_ci, check_count, check_seed
 from .metrics import (
     _safe_div,
     _scalar,
@@ -23,12 +25,12 @@ from .metrics import (
     independence_distribution,
     require_failures,
     require_two_models,
-    systemic_failure_rate,
 )
-from ..data.profiles import ProfileTable, as_table, resolve_counts
+from .poibin import poisson_binomial_pmf
 
 __all__ = [
     "group_counts",
+    "group_sum",
     "group_sizes",
     "group_failure_rates",
     "group_systemic_failure_rates",
@@ -44,10 +46,70 @@ __all__ = [
 ]
 
 
+#: Largest (..., G, P) array :func:`group_counts` builds (cells); the metrics never build it.
+MAX_GROUP_COUNT_CELLS = 50_000_000
+
+
 def group_counts(table: ProfileTable, counts=None) -> np.ndarray:
-    """Profile counts split by group: shape (..., G, P)."""
+    """Profile counts split by group: shape (..., G, P).
+
+    A dense array of groups x profiles per replicate; the group metrics of this
+    module never build it (see :func:`group_sum`). Refused above
+    ``MAX_GROUP_COUNT_CELLS`` cells.
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> fm = es.FailureMatrix([[1, 1], [0, 1], [0, 0]], group=["x", "y", "y"])
+    >>> es.groups.group_counts(fm.profile_table()).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    """
     c = resolve_counts(table, counts)
+    cells = int(np.prod(c.shape[:-1], dtype=np.int64)) * max(table.n_groups, 1) * table.n_profiles
+    if cells > MAX_GROUP_COUNT_CELLS:
+        raise DataError(f"group_counts would build {cells:,} cells ({cells * 8 / 2**30:.1f} GiB: {c.shape[:-1]} replicates x "
+                        f"{table.n_groups} groups x {table.n_profiles} profiles); use group_sum(table, counts, values), "
+                        "which sums within groups without it, or pass fewer replicates at a time.")
     return c[..., None, :] * table.group_onehot().T
+
+
+def _group_segments(t: ProfileTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Profiles ordered by group: (order, segment starts, group of each segment)."""
+    if t.group_codes is None:
+        t.group_onehot()  # raises the "needs a grouping" error
+    order = np.argsort(t.group_codes, kind="stable")
+    codes = t.group_codes[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, dtype=np.int64)
+    return order, starts, codes[starts]
+
+
+def group_sum(table: ProfileTable, counts, values: np.ndarray) -> np.ndarray:
+    """``sum_p counts[..., p] * values[p, :]`` within each group: shape (..., G, m).
+
+    Memory grows with replicates x profiles x m, never with groups x profiles
+    (the (..., G, P) array of :func:`group_counts` is not built).
+
+    Parameters
+    ----------
+    table : ProfileTable (with a grouping)
+    counts : array of shape (..., P) or None
+    values : array of shape (P, m)
+
+    Examples
+    --------
+    >>> import numpy as np, ecostat as es
+    >>> t = es.FailureMatrix([[1, 1], [0, 1], [0, 0]], group=["x", "y", "y"]).profile_table()
+    >>> es.groups.group_sum(t, None, (t.patterns == 1).astype(float)).tolist()
+    [[1.0, 1.0], [0.0, 1.0]]
+    """
+    c = resolve_counts(table, counts)
+    values = np.asarray(values, dtype=float)
+    order, starts, present = _group_segments(table)
+    out = np.zeros(c.shape[:-1] + (table.n_groups, values.shape[-1]))
+    if len(order):
+        summed = np.add.reduceat(c[..., order, None] * values[order], starts, axis=-2)
+        out[..., present, :] = summed
+    return out
 
 
 def group_sizes(data, counts=None) -> np.ndarray:
@@ -61,7 +123,7 @@ def group_sizes(data, counts=None) -> np.ndarray:
     [1.0, 2.0]
     """
     t = as_table(data)
-    return group_counts(t, counts).sum(axis=-1)
+    return group_sum(t, counts, np.ones((t.n_profiles, 1)))[..., 0]
 
 
 def group_failure_rates(data, counts=None) -> np.ndarray:
@@ -79,7 +141,7 @@ def group_failure_rates(data, counts=None) -> np.ndarray:
     [[1.0, 1.0], [0.0, 0.5]]
     """
     t = as_table(data)
-    rates = failure_rates(t, group_counts(t, counts))
+    rates = _group_rates(t, counts)[0]
     if counts is None and np.isnan(rates).any():
         g, j = np.argwhere(np.isnan(rates))[0]
         raise UndefinedMetricError(
@@ -100,7 +162,17 @@ def group_systemic_failure_rates(data, counts=None) -> np.ndarray:
     [1.0, 0.0]
     """
     t = as_table(data)
-    return np.asarray(systemic_failure_rate(t, group_counts(t, counts)))
+    systemic = ((t.patterns == 1) | (t.patterns < 0)).all(axis=1).astype(float)
+    sums = group_sum(t, counts, np.column_stack([systemic, np.ones(t.n_profiles)]))
+    return _safe_div(sums[..., 0], sums[..., 1])
+
+
+def _group_rates(t: ProfileTable, counts) -> tuple[np.ndarray, np.ndarray]:
+    """(FAIL_g of shape (..., G, k), instances of each group each model saw (..., G, k))."""
+    k = t.n_models
+    sums = group_sum(t, counts, np.concatenate([(t.patterns == 1), (t.patterns >= 0)], axis=1).astype(float))
+    fails, seen = sums[..., :k], sums[..., k:]
+    return _safe_div(fails, seen), seen
 
 
 def _group_products(t: ProfileTable, counts) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +202,7 @@ def h_avg(data, counts=None):
     """
     t = as_table(data)
     prod_g, prod = _group_products(t, counts)
-    seen = group_counts(t, counts) @ (t.patterns >= 0).astype(float)  # (..., G, k)
+    seen = _group_rates(t, counts)[1]  # (..., G, k)
     p_i = _safe_div(seen, seen.sum(axis=-2, keepdims=True))
     p = np.prod(p_i, axis=-1)
     w = _safe_div(p, p.sum(axis=-1, keepdims=True))
@@ -198,8 +270,38 @@ def stratified_distributions(data, counts=None) -> tuple[np.ndarray, np.ndarray]
     observed, baseline : ndarray of shape (..., G, k + 1)
     """
     t = as_table(data)
-    gc = group_counts(t, counts)
-    return failure_count_distribution(t, gc), independence_distribution(t, gc)
+    k = t.n_models
+    nfail = (t.patterns == 1).sum(axis=1)
+    hist = group_sum(t, counts, np.eye(k + 1)[nfail])  # (..., G, k + 1)
+    sizes = hist.sum(axis=-1, keepdims=True)
+    observed = _safe_div(hist, sizes)
+    rates = _group_rates(t, counts)[0]
+    if not t.has_missing:
+        baseline = poisson_binomial_pmf(np.nan_to_num(rates, nan=0.0)) + np.where(np.isnan(rates).any(axis=-1, keepdims=True), np.nan, 0.0)
+        return observed, baseline
+    # mixture over the sets of decision-makers met (as independence_distribution), within each group:
+    # one Poisson-Binomial per (group, set) that occurs, never per (group, profile)
+    seen = t.patterns >= 0
+    _, mask_id = np.unique(seen, axis=0, return_inverse=True)
+    mask_id = mask_id.ravel()
+    pair, pair_of_profile = np.unique(np.column_stack([t.group_codes, mask_id]), axis=0, return_inverse=True)
+    pair_of_profile = pair_of_profile.ravel()
+    c = resolve_counts(t, counts)
+    order = np.argsort(pair_of_profile, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(pair_of_profile[order]) != 0])
+    weight = np.add.reduceat(c[..., order], starts, axis=-1)  # (..., S): instances of each (group, set)
+    weight = _safe_div(weight, sizes[..., pair[:, 0], 0])  # share of its group, as independence_distribution
+    first = order[starts]  # a profile of each (group, set)
+    f_pair = np.where(seen[first], rates[..., pair[:, 0], :], 0.0)  # (..., S, k); unmet models fail with probability 0
+    pmf = poisson_binomial_pmf(np.nan_to_num(f_pair, nan=0.0))  # (..., S, k + 1), exactly the pmf over the set met
+    # add the sets' terms one set at a time, in the order independence_distribution does (results agree to the bit)
+    contrib = weight[..., None] * pmf
+    baseline = np.zeros(observed.shape)
+    for m in np.unique(pair[:, 1]):
+        rows = np.flatnonzero(pair[:, 1] == m)  # at most one pair per group
+        baseline[..., pair[rows, 0], :] += contrib[..., rows, :]
+    baseline[..., np.setdiff1d(np.arange(t.n_groups), pair[:, 0]), :] = np.nan  # a level without instances
+    return observed, baseline
 
 
 def _strata(t: ProfileTable, counts, include_all: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -275,6 +377,9 @@ def stratified_excess(data, counts=None, *, include_all: bool = True, n_boot: in
     [['x', 0.0], ['y', 0.0], ['All', 0.0]]
     """
     t = as_table(data)
+    n_boot = check_count(n_boot, "n_boot", zero="0 means no intervals")
+    if n_boot:
+        seed, ci = check_seed(seed, generator=True), check_ci(ci)
     if counts is not None and np.ndim(counts) != 1:
         raise DataError("stratified_excess builds a table for one set of counts; use stratified_difference for batches.")
     obs, base = _strata(t, counts, include_all)
