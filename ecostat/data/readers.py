@@ -71,7 +71,7 @@ import pandas as pd
 from ..errors import DataError, EcostatWarning, plain, preview
 from .failures import DEFAULT_VERSION_PATTERN, FailureMatrix, merge_duplicate_rows, parse_columns
 
-__all__ = ["read_data", "read_table", "read_wide", "read_long", "read_hapi", "from_predictions", "NA_LIKE"]
+__all__ = ["read_data", "read_table", "read_wide", "read_long", "read_hapi", "from_predictions", "prediction_columns", "NA_LIKE"]
 
 #: Strings that other tools read as missing (pandas' defaults); ecostat reads them as values unless
 #: ``na_values`` names them, and warns where one looks like a missing-value marker.
@@ -670,6 +670,18 @@ def _apply_years(cols: list, models: list | None, years, version_pattern) -> lis
             raise DataError(f"model {m!r} has no column for years {sorted(wanted)} (it has {preview(have)}); "
                             "choose years it has or leave it out.")
     return [c for c, k in zip(cols, keep) if k]
+
+
+def prediction_columns(candidates: list, models=None, years=None, version_pattern=DEFAULT_VERSION_PATTERN) -> list:
+    """The prediction columns that ``models`` and ``years`` select among ``candidates`` (the rules of every reader).
+
+    Examples
+    --------
+    >>> prediction_columns(["google_2020", "google_2021", "ibm_2020"], models=["google", "ibm"], years=[2020])
+    ['google_2020', 'ibm_2020']
+    """
+    names = _model_list(models)
+    return _apply_years(_select_models(list(candidates), names, version_pattern, years), names, years, version_pattern)
 
 
 def _looks_like_predictions(c: _Cells, lab: _Cells) -> str | None:

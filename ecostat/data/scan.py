@@ -305,7 +305,7 @@ def _plan_long(backend, *, instance, model, prediction, label, failure, group, c
 
 
 def _plan_wide(backend, *, instance, label, group, covariates, models, years, version_pattern) -> _Plan:
-    from .readers import _select_prediction_columns
+    from .readers import prediction_columns
 
     cols = backend.columns
     if instance is not None and instance not in cols:
@@ -314,7 +314,7 @@ def _plan_wide(backend, *, instance, label, group, covariates, models, years, ve
         instance = None
     _require(cols, [label, group, *covariates], "label/group/covariate")
     exclude = [c for c in [instance, label, group, *covariates] if c is not None]
-    chosen = _select_prediction_columns(pd.DataFrame(columns=list(cols)), models, exclude, version_pattern, years)
+    chosen = prediction_columns([c for c in cols if c not in set(exclude)], models, years, version_pattern)
     meta = parse_columns(chosen, version_pattern)
     if years is not None:  # as read_wide: versioned columns of these years, unversioned columns stay
         wanted = {str(y) for y in years}
@@ -1062,9 +1062,13 @@ class _Frame:
 
 
 def _value_kind(s: pd.Series) -> str:
-    from .readers import _kind
-
-    return _kind(s)
+    """"numeric" when every value is a number (or the dtype is numeric/bool), else "text"."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
+        return "numeric"
+    nonnull = s.dropna()
+    if len(nonnull) and nonnull.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)).all():
+        return "numeric"
+    return "text"
 
 
 def _comparable(s: pd.Series, compare: str) -> pd.Series:
