@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
-from ecostat.errors import EcostatError
 from ecostat.bayes.families.ghk import pattern_log_prob_np, pattern_log_prob_pt, qmc_points
 from ecostat.descriptive.tetrachoric import bvn_cdf
+from ecostat.errors import EcostatError
 
 
 def random_corr(k: int, rng: np.random.Generator) -> np.ndarray:

@@ -35,8 +35,8 @@ group and covariate terms it fits, so a registered family is a valid
 from __future__ import annotations
 
 import re
-from itertools import combinations
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from ..errors import EcostatError
 

@@ -353,7 +353,7 @@ def _from_long(formula: str, family, df: pd.DataFrame, decision_maker: str) -> t
     return parsed, fm
 
 
-def build_model(design: Design, family: str = "rasch", options: FitOptions | None = None) -> pm.Model:
+def build_model(design: Design, family: str = "rasch", options: FitOptions | None = None):
     """The PyMC model of ``family`` on a collapsed design.
 
     Parameters

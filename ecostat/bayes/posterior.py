@@ -24,23 +24,17 @@ from itertools import combinations
 
 import numpy as np
 
-from ..descriptive import metrics
-from ..descriptive.baselines import all_profiles
 from ..data.profiles import ProfileTable
+from ..descriptive import metrics
+from ..numeric import all_profiles
+from ..quantities import independence_of
 
 __all__ = ["pattern_table", "group_probabilities", "overall_probabilities", "ecosystem_quantities", "hdi",
-           "summarize_draws", "group_contrasts", "QUANTITY_REFERENCE"]
+           "summarize_draws", "group_contrasts", "quantity_reference"]
 
-#: each quantity -> its counterpart under independence (or the constant it is compared with)
-QUANTITY_REFERENCE = {
-    "systemic_failure_rate": "independence_systemic_failure_rate",
-    "homogenization": 1.0,
-    "systemic_excess": 0.0,
-    "ensemble_majority_accuracy": "independence_ensemble_majority_accuracy",
-    "ensemble_any_correct": "independence_ensemble_any_correct",
-    "ensemble_gap": 0.0,
-    "ensemble_gain": "independence_ensemble_gain",
-}
+def quantity_reference(name: str):
+    """What quantity ``name`` is compared with under independence (:mod:`ecostat.quantities`)."""
+    return independence_of(name)
 
 
 def pattern_table(k: int, models=None) -> ProfileTable:
@@ -145,8 +139,8 @@ def ecosystem_quantities(p, k: int) -> dict[str, np.ndarray]:
     }
 
 
-def hdi(x, prob: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Highest-density interval of draws along axis 0 (shortest interval holding ``prob``).
+def hdi(x, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Highest-density interval of draws along axis 0 (shortest interval holding ``ci``).
 
     Examples
     --------
@@ -156,7 +150,7 @@ def hdi(x, prob: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """
     x = np.sort(np.asarray(x, dtype=float), axis=0)
     n = x.shape[0]
-    m = int(np.floor(prob * n))
+    m = int(np.floor(ci * n))
     if m >= n:
         return x[0], x[-1]
     width = x[m:] - x[: n - m]
@@ -166,7 +160,7 @@ def hdi(x, prob: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def summarize_draws(x, reference=None, prob: float = 0.95) -> dict[str, np.ndarray]:
+def summarize_draws(x, reference=None, ci: float = 0.95) -> dict[str, np.ndarray]:
     """Mean, sd, HDI and ``P(x > reference)`` of draws along axis 0.
 
     ``reference`` is an array of draws (the independence counterpart) or a
@@ -179,7 +173,7 @@ def summarize_draws(x, reference=None, prob: float = 0.95) -> dict[str, np.ndarr
     (1.125, 0.75)
     """
     x = np.asarray(x, dtype=float)
-    lo, hi = hdi(x, prob)
+    lo, hi = hdi(x, ci)
     out = {"mean": np.nanmean(x, axis=0), "sd": np.nanstd(x, axis=0, ddof=1) if len(x) > 1 else np.zeros(x.shape[1:]),
            "hdi_low": lo, "hdi_high": hi}
     if reference is not None:

@@ -21,8 +21,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ..descriptive.baselines import all_profiles
 from ..errors import EcostatError, preview
+from ..numeric import all_profiles, jsonable
 
 __all__ = ["STATISTICS", "PPCResult", "complete_counts", "replicate_counts", "ecosystem_statistics",
            "posterior_predictive_check"]
@@ -196,10 +196,6 @@ def _p_values(replicated: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return p
 
 
-def _json(v):
-    """Plain Python number (NaN/inf -> None) for JSON."""
-    v = v.item() if hasattr(v, "item") else v
-    return None if isinstance(v, float) and not np.isfinite(v) else v
 
 
 @dataclass(frozen=True, eq=False)
@@ -252,9 +248,9 @@ class PPCResult:
         for name in STATISTICS:
             obs, p = self.observed[name], self.p_values[name]
             if np.ndim(obs) == 0:
-                out[name] = {"observed": _json(obs), "p_value": _json(p)}
+                out[name] = {"observed": jsonable(obs), "p_value": jsonable(p)}
             else:
-                out[name] = {"observed": [_json(v) for v in obs], "p_values": [_json(v) for v in p],
+                out[name] = {"observed": [jsonable(v) for v in obs], "p_values": [jsonable(v) for v in p],
                              "labels": list(self.labels[name])}
         return out
 

@@ -20,9 +20,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import posterior as post
 from ..errors import EcostatError, EcostatWarning
+from ..options import default, interval_mass
+from ..quantities import independence_of
 from ..report.provenance import versions as package_versions
+from ..report.result import Result
+from . import posterior as post
 from .families import FitOptions, get_family
 from .families.design import Design, design_from_arrays
 
@@ -32,7 +35,7 @@ __all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
 DIAGNOSTIC_LIMITS = {"r_hat_max": 1.01, "ess_bulk_min": 400, "divergences": 0}
 
 
-class FitResult:
+class FitResult(Result):
     """A fitted Bayesian family (returned by :func:`ecostat.fit`).
 
     Attributes
@@ -109,13 +112,14 @@ class FitResult:
             raise EcostatError(f"unknown quantity {name!r}; available: {sorted(table)}.")
         return table[name]
 
-    def quantity(self, name: str, by_group: bool = False, prob: float = 0.95) -> dict:
+    def quantity(self, name: str, by_group: bool = False, ci: float = default("ci"), prob: float | None = None) -> dict:
         """Posterior summary (mean, sd, HDI, P(> independence)) of a §6 quantity."""
+        ci = interval_mass(ci, prob)
         x = self.quantity_draws(name, by_group)
-        ref = post.QUANTITY_REFERENCE.get(name)
+        ref = independence_of(name)
         if isinstance(ref, str):
             ref = self.quantity_draws(ref, by_group)
-        return post.summarize_draws(x, ref, prob)
+        return post.summarize_draws(x, ref, ci)
 
     # -- diagnostics -----------------------------------------------------------------------------
     @cached_property
@@ -183,7 +187,7 @@ class FitResult:
         return self._loo
 
     # -- tables ----------------------------------------------------------------------------------
-    def profile_difficulty(self, prob: float = 0.95) -> pd.DataFrame:
+    def profile_difficulty(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
         """Posterior latent difficulty of each profile row (DESIGN §6, instance difficulty).
 
         Columns: the profile (1 fail, 0 success, -1 missing), group, count,
@@ -193,6 +197,7 @@ class FitResult:
         instance of that difficulty. For an all-fail profile, ``1 - p_all_fail``
         is the probability that its systemic failure goes beyond its difficulty.
         """
+        ci = interval_mass(ci, prob)
         out = self._family.profile_latent(self.draws, self.design, self.options)
         if out is None:
             raise EcostatError(f"family {self.family!r} has no scalar latent difficulty; "
@@ -203,21 +208,22 @@ class FitResult:
         if d.n_groups > 1:
             frame["group"] = [d.group_levels[g] for g in d.strata_group[d.strata]]
         frame["count"] = d.counts
-        s = post.summarize_draws(diff, prob=prob)
+        s = post.summarize_draws(diff, ci=ci)
         frame["difficulty"], frame["hdi_low"], frame["hdi_high"] = s["mean"], s["hdi_low"], s["hdi_high"]
         frame["p_all_fail"] = p_all.mean(axis=0)
         return frame
 
-    def parameters(self, prob: float = 0.95) -> pd.DataFrame:
+    def parameters(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
         """Posterior summary of the family's parameters (mean, sd, HDI, R-hat, ESS)."""
+        ci = interval_mass(ci, prob)
         names = [n for n in self._family.parameters(self.design, self.options) if n in self.idata.posterior]
-        s = az.summary(self.idata, var_names=names, hdi_prob=prob, kind="all", round_to="none")
-        s = s.reset_index().rename(columns={"index": "parameter", f"hdi_{(1 - prob) / 2 * 100:g}%": "hdi_low",
-                                            f"hdi_{(1 + prob) / 2 * 100:g}%": "hdi_high"})
+        s = az.summary(self.idata, var_names=names, hdi_prob=ci, kind="all", round_to="none")
+        s = s.reset_index().rename(columns={"index": "parameter", f"hdi_{(1 - ci) / 2 * 100:g}%": "hdi_low",
+                                            f"hdi_{(1 + ci) / 2 * 100:g}%": "hdi_high"})
         return s[["parameter", "mean", "sd", *[c for c in s.columns if c.startswith("hdi")], "r_hat", "ess_bulk",
                   "ess_tail"]]
 
-    def summary(self, prob: float = 0.95, classical: bool = True):
+    def summary(self, ci: float = default("ci"), classical: bool = True, prob: float | None = None):
         """Printable summary (text, LaTeX, HTML, DataFrame) of the fit.
 
         Tables: parameters; ecosystem quantities against independence;
@@ -227,13 +233,15 @@ class FitResult:
         posterior's answers (``classical=False`` leaves them out); sampler
         diagnostics.
         """
+        ci = interval_mass(ci, prob)
         from .fit_summary import fit_summary
-        return fit_summary(self, prob, classical)
+        return fit_summary(self, ci, classical)
 
-    def to_dict(self, prob: float = 0.95, ppc_seed: int = 0) -> dict:
+    def to_dict(self, ci: float = default("ci"), ppc_seed: int = 0, prob: float | None = None) -> dict:
         """JSON-ready object with the keys documented in the README (``ecostat fit --json``)."""
+        ci = interval_mass(ci, prob)
         from .fit_summary import fit_dict
-        return fit_dict(self, prob, ppc_seed)
+        return fit_dict(self, ci, ppc_seed)
 
     def __repr__(self) -> str:
         return (f"<FitResult {self.family}: {self.design.n_instances} instances x {self.design.k} models, "

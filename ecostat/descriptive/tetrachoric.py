@@ -229,8 +229,8 @@ def tetrachoric_matrix(data, undefined: str = "raise") -> pd.DataFrame:
     m3 -0.999 -0.500  1.000
     """
     from ..data.failures import FailureMatrix
-    from .pairwise import pair_tables
     from ..data.profiles import ProfileTable, as_table
+    from .pairwise import pair_tables
 
     if undefined not in ("raise", "nan"):
         raise DataError(f"undefined must be 'raise' or 'nan'; got {undefined!r}.")

@@ -53,8 +53,8 @@ from scipy import sparse
 from scipy.special import logit
 from scipy.stats import norm
 
-from ..errors import EcostatError, UndefinedMetricError, preview
 from ..data.failures import FailureMatrix
+from ..errors import EcostatError, UndefinedMetricError, preview
 from ._data import expand, require_two, table_of
 
 __all__ = ["MixedGLMResult", "bayes_mixed_glm", "DEFAULT_MAX_INSTANCES", "GRADIENT_TOL"]

@@ -82,8 +82,8 @@ def plot_group_excess(data, *, ax=None, measure: str = "difference", n_boot: int
     >>> ax.get_legend().get_title().get_text()
     'group'
     """
-    from ..errors import EcostatError
     from ..descriptive.groups import stratified_excess
+    from ..errors import EcostatError
 
     if measure not in ("difference", "ratio"):
         raise EcostatError(f"measure must be 'difference' or 'ratio', not {measure!r}.")

@@ -11,30 +11,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
+
+from .format import fmt
 
 __all__ = ["Summary"]
 
 _LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def _fmt(v, digits: int) -> str:
-    """Fixed decimals; small values keep ``digits`` significant digits; rounding noise prints as 0."""
-    if isinstance(v, (float, np.floating)):
-        if np.isnan(v):
-            return "--"
-        if np.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if abs(v) < 1e-12:
-            return f"{0.0:.{digits}f}"
-        if abs(v) >= 1e6 or abs(v) < 1e-7:
-            return f"{v:.{digits - 1}e}"
-        if abs(v) < 10 ** -(digits - 1):
-            return np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="k")
-        return f"{v:.{digits}f}"
-    return str(v)
 
 
 def latex_escape(text: str) -> str:
@@ -82,7 +66,7 @@ class Summary:
     digits: int = 4
 
     def _cells(self, df: pd.DataFrame) -> pd.DataFrame:
-        return df.apply(lambda col: col.map(lambda v: _fmt(v, self.digits))).astype(str)
+        return df.apply(lambda col: col.map(lambda v: fmt(v, self.digits))).astype(str)
 
     def as_text(self) -> str:
         """Plain-text rendering."""

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...errors import DataError, EcostatWarning
 from ...data.profiles import ProfileTable, as_table
+from ...errors import DataError, EcostatWarning
 
 __all__ = ["Design", "make_design", "MANY_STRATA"]
 
