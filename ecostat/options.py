@@ -140,7 +140,8 @@ _OPTIONS = [
     # -- what a Bayesian fit fits (top level of a fit spec) ------------------------------------------
     _o("formula", str, None, "R-style model, e.g. \"fail ~ model + (1 | instance)\" (grammar: ecostat.bayes.formula)",
        "fit", nullable=True, metavar="FORMULA"),
-    _o("family", str, None, "Bayesian family (default: the one the formula implies; rasch without a formula)",
+    _o("family", str, None, "Bayesian family (default: the one the formula implies; rasch without a formula; the "
+       "demo's 'none' skips its fit)",
        "fit", nullable=True, metavar="F"),
     # -- model structure ([model]) -------------------------------------------------------------------
     _o("grouped", bool, None, "model the data's group (default: when the data have one and the family takes "

@@ -1,4 +1,4 @@
-"""The collapsed likelihood equals the per-instance one (DESIGN §5, "collapsed likelihood").
+"""The collapsed likelihood equals the per-instance one (docs/architecture.md §5, "collapsed likelihood").
 
 ``es.fit`` never sees instances: latent difficulty is integrated out per profile
 row on a fixed quadrature grid (``latent_trait.normal_grid``) and each row's

@@ -1,4 +1,4 @@
-"""GHK orthant probabilities of the multivariate probit (ecostat.bayes.families.ghk, DESIGN §5)."""
+"""GHK orthant probabilities of the multivariate probit (ecostat.bayes.families.ghk, docs/architecture.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PSIS-LOO on the profile table equals arviz on the expanded instances (DESIGN §7)."""
+"""PSIS-LOO on the profile table equals arviz on the expanded instances (docs/architecture.md §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Posterior predictive checks on ecosystem statistics (DESIGN §7)."""
+"""Posterior predictive checks on ecosystem statistics (docs/architecture.md §7)."""
 
 from __future__ import annotations
 

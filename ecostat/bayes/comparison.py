@@ -4,7 +4,7 @@ Fits are ranked by PSIS-LOO on the profile table (:func:`ecostat.bayes.loo.compa
 and shown beside each other with what they imply for the ecosystem: posterior
 homogenization H, the systemic failure rate and its value under independence,
 the ensemble gap, and the posterior predictive p-value of the systemic-failure
-count (DESIGN §6, §7). A family that fits the table better by LOO but cannot
+count (docs/architecture.md §6, §7). A family that fits the table better by LOO but cannot
 reproduce the observed systemic failures is still wrong about what matters.
 """
 

@@ -1,4 +1,4 @@
-"""The classical tests beside a Bayesian fit (DESIGN §9): same question, two answers.
+"""The classical tests beside a Bayesian fit (docs/architecture.md §1): same question, two answers.
 
 :func:`ecostat.frequentist.classical_counterparts` answers three questions of a
 fit with statsmodels-style tests; here each row gets the posterior's answer to

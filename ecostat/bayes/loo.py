@@ -26,7 +26,7 @@ __all__ = ["LooResult", "profile_loo", "compare_loo"]
 
 @dataclass(frozen=True, eq=False)
 class LooResult:
-    """PSIS-LOO of a model on a profile table (DESIGN §7).
+    """PSIS-LOO of a model on a profile table (docs/architecture.md §7).
 
     Attributes
     ----------
@@ -104,7 +104,7 @@ def _weighted_se(values, counts) -> float:
 
 
 def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
-    """PSIS-LOO computed per profile row and weighted by the row counts (DESIGN §7).
+    """PSIS-LOO computed per profile row and weighted by the row counts (docs/architecture.md §7).
 
     For each row r, Pareto-smoothed importance weights come from
     ``-loglik[:, r]`` (:func:`arviz.psislw`) and
@@ -180,7 +180,7 @@ def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
 
 
 def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
-    """Rank models by elpd_loo on the same profile table, like :func:`arviz.compare` (DESIGN §7).
+    """Rank models by elpd_loo on the same profile table, like :func:`arviz.compare` (docs/architecture.md §7).
 
     Columns follow arviz: ``rank``, ``elpd_loo``, ``p_loo``, ``elpd_diff``
     (best minus this model, >= 0), ``weight`` (pseudo-BMA:

@@ -1,4 +1,4 @@
-"""Posterior ecosystem quantities from implied profile probabilities (DESIGN §6).
+"""Posterior ecosystem quantities from implied profile probabilities (docs/architecture.md §6).
 
 Pure numpy. Every family implies, per posterior draw, the probability of every
 complete failure profile ``p(y | stratum)``. Averaging strata with their

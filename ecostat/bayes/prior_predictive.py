@@ -1,4 +1,4 @@
-"""Prior predictive checks of a model (DESIGN §7): what the priors say before the data.
+"""Prior predictive checks of a model (docs/architecture.md §7): what the priors say before the data.
 
 Parameters are drawn from the priors (``pymc.sample_prior_predictive``; the
 collapsed likelihood is a ``Potential`` and is not used), turned into profile
@@ -64,7 +64,7 @@ class PriorPredictive(Result):
         return int(self.idata.prior.sizes["draw"])
 
     def quantity(self, name: str, by_group: bool = False, ci: float = default("ci"), prob: float | None = None) -> dict:
-        """Prior summary (mean, sd, interval, P(> independence)) of an ecosystem quantity (DESIGN §6)."""
+        """Prior summary (mean, sd, interval, P(> independence)) of an ecosystem quantity (docs/architecture.md §6)."""
         ci = interval_mass(ci, prob)
         return self._draws.quantity(name, by_group, ci)
 

@@ -1,4 +1,4 @@
-"""Fit results: spec, data digest, versions, InferenceData and what follows from them (DESIGN §8).
+"""Fit results: spec, data digest, versions, InferenceData and what follows from them (docs/architecture.md §8).
 
 A :class:`FitResult` is what :func:`ecostat.fit` returns. Everything it reports is
 computed per posterior draw from the profile probabilities the family implies
@@ -169,7 +169,7 @@ class FitResult(Result):
 
     # -- checks and comparison -------------------------------------------------------------------
     def ppc(self, n_draws: int = 500, seed: int = 0):
-        """Posterior predictive check of ecosystem statistics (DESIGN §7); see :mod:`ecostat.bayes.ppc`."""
+        """Posterior predictive check of ecosystem statistics (docs/architecture.md §7); see :mod:`ecostat.bayes.ppc`."""
         from .ppc import complete_counts, posterior_predictive_check
         d = self.design
         obs = complete_counts(d.patterns, d.counts, d.strata, d.n_strata)
@@ -183,12 +183,12 @@ class FitResult(Result):
         return profile_loo(self._family.row_log_lik(self.draws, self.design, self.options), self.design.counts)
 
     def loo(self):
-        """PSIS-LOO on the profile table, weighted by counts (DESIGN §7); see :mod:`ecostat.bayes.loo`."""
+        """PSIS-LOO on the profile table, weighted by counts (docs/architecture.md §7); see :mod:`ecostat.bayes.loo`."""
         return self._loo
 
     # -- tables ----------------------------------------------------------------------------------
     def profile_difficulty(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
-        """Posterior latent difficulty of each profile row (DESIGN §6, instance difficulty).
+        """Posterior latent difficulty of each profile row (docs/architecture.md §6, instance difficulty).
 
         Columns: the profile (1 fail, 0 success, -1 missing), group, count,
         ``difficulty`` (posterior mean latent value: theta for rasch/twopl, the

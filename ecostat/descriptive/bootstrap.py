@@ -1,7 +1,7 @@
 """Bootstrap intervals by multinomial resampling of the profile table.
 
 Resampling N instances with replacement is the same as drawing the profile
-counts from Multinomial(N, counts / N) (DESIGN §3): the cost depends on the
+counts from Multinomial(N, counts / N) (docs/architecture.md §3): the cost depends on the
 number of distinct profiles P, not on N. Every metric of ecostat accepts a
 ``counts`` array of shape (B, P), so a statistic is evaluated on all
 replicates at once. Intervals are percentile intervals; results are

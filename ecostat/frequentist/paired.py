@@ -10,7 +10,7 @@ applied here to every pair. Both are computed by statsmodels
 correction of :func:`statsmodels.stats.multitest.multipletests`.
 
 They are the classical counterparts of the model effects ``b_j`` of the
-Bayesian families (DESIGN §8): "is b_j the same for every j?".
+Bayesian families (docs/architecture.md §8): "is b_j the same for every j?".
 """
 
 from __future__ import annotations

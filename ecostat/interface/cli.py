@@ -161,10 +161,9 @@ def cmd_baseline(args) -> int:
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
-    family = None if args.family == "none" else (args.family or "rasch")
     with warnings.catch_warnings():
         warnings.simplefilter("always", EcostatWarning)  # a convergence warning of the fit reaches stderr
-        _emit(run_demo(n=args.n, seed=args.seed, n_boot=args.n_boot, out=args.out, progress=_progress, family=family,
+        _emit(run_demo(n=args.n, seed=args.seed, n_boot=args.n_boot, out=args.out, progress=_progress, family=args.family,
                        draws=args.draws), args.json)
     return 0
 

@@ -84,18 +84,18 @@ class DemoResult(Result):
 
 def run_demo(n: int = default("n"), seed: int = default("seed"), n_boot: int = default("n_boot"),
              out: str | None = default("out"), progress: Callable[[str], None] = lambda msg: None,
-             family: str | None = "rasch", draws: int = default("draws")) -> DemoResult:
+             family: str | None = default("family"), draws: int = default("draws")) -> DemoResult:
     """Run the demo; returns a :class:`DemoResult` (``summary()``, ``to_dict()``, ``figures``).
 
-    With ``family`` (default ``rasch``) it ends with a Bayesian fit of that family
+    It ends with a Bayesian fit of ``family`` (default, None: ``rasch``)
     with group-specific difficulty (2 chains x ``draws``), its ecosystem
     quantities against independence, group disparity and posterior predictive
-    check; ``family=None`` skips it.
+    check; ``family="none"`` skips it.
 
     Examples
     --------
     >>> from ecostat.interface.demo import run_demo
-    >>> report = run_demo(n=2000, n_boot=50, family=None)
+    >>> report = run_demo(n=2000, n_boot=50, family="none")
     >>> report.to_dict()["n_models"], "homogenization" in report.as_text()
     (3, True)
     """
@@ -123,7 +123,8 @@ def run_demo(n: int = default("n"), seed: int = default("seed"), n_boot: int = d
     summary.tables.append(("Share of improvements on people the other models both fail (Toups §4)",
                            systemic_rows[["model", "potential", "observed", "net"]]))
     figures = _figures(first, full, desc, strat, out, progress) if out else []
-    bayes = _bayesian(first, family, draws, seed, summary, progress) if family else None
+    family = "rasch" if family is None else family
+    bayes = _bayesian(first, family, draws, seed, summary, progress) if family != "none" else None
     payload = desc.to_dict()
     if bayes is not None:
         payload["fit"] = bayes.to_dict()

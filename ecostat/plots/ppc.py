@@ -1,4 +1,4 @@
-"""Posterior predictive check plots of ecosystem statistics (DESIGN §7)."""
+"""Posterior predictive check plots of ecosystem statistics (docs/architecture.md §7)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ _TITLES = {
 
 
 def plot_ppc(ppc_result, *, statistic: str = "failure_count_histogram", ax=None, ci: float = 0.95):
-    """Observed ecosystem statistic against its posterior predictive replicates (DESIGN §7).
+    """Observed ecosystem statistic against its posterior predictive replicates (docs/architecture.md §7).
 
     For a vector statistic (histogram of the number of failures, pairwise
     co-failures, group homogenization): the replicated mean with a ``ci``

@@ -47,6 +47,7 @@ from ...numeric import all_profiles
 from ...options import default
 from .backend import NP, pytensor_namespace
 from .design import Design
+from .registry import FAMILIES, families_reading
 from .simulation import Simulated, SimulationSetup
 
 __all__ = ["FitOptions", "Family", "MixtureFamily", "MAX_K_PATTERNS", "GROUP_TERMS", "FORMULA_TERMS"]
@@ -184,7 +185,6 @@ class Family(ABC):
 
     def check_options(self, given: dict, where: str = "") -> None:
         """Raise for a model option the family does not read but the user set, or a link it lacks."""
-        from . import families_reading
 
         for name, value in given.items():
             if name == "priors":
@@ -211,7 +211,7 @@ class Family(ABC):
 
     def check_terms(self, parsed) -> None:
         """Raise a FormulaError for a term of ``parsed`` (a ParsedFormula) the family does not fit."""
-        from ..formula import FormulaError
+        from ...errors import FormulaError
 
         used = {"group": parsed.group_location, "instance:group": parsed.group_scale,
                 "model:group": parsed.model_by_group, "covariates": bool(parsed.covariates)}
@@ -221,8 +221,6 @@ class Family(ABC):
             written = {"group": parsed.group, "instance:group": f"(1 | {parsed.instance}:{parsed.group})",
                        "model:group": f"{parsed.model}:{parsed.group}",
                        "covariates": parsed.covariates[0] if parsed.covariates else ""}[term]
-            from . import FAMILIES
-
             able = sorted(n for n, f in FAMILIES.items() if term in f.terms)
             if term == "covariates":
                 generic = f"covariates on difficulty need a latent-trait family ({' or '.join(able)})."
@@ -241,8 +239,6 @@ class Family(ABC):
     # -- checks ---------------------------------------------------------------------------------
     def check(self, design: Design, options: FitOptions) -> None:
         """Raise :class:`EcostatError` for a design or option the family cannot take."""
-        from . import FAMILIES
-
         asked = {"group": (design.n_groups > 1, self.takes_group, lambda f: f.takes_group),
                  "covariates": (bool(design.covariate_names), "covariates" in self.terms, lambda f: "covariates" in f.terms),
                  "model_by_group": (options.model_by_group, "model_by_group" in self.reads,
@@ -388,7 +384,7 @@ class MixtureFamily(Family):
 
         The second is averaged over the row's posterior of the latent value: for
         a row every model failed, a small value says the systemic failure is
-        not explained by the instance's inferred difficulty (DESIGN §6).
+        not explained by the instance's inferred difficulty (docs/architecture.md §6).
         """
         diff, p_all = [], []
         for chunk in self._chunks(draws, design, len(design.counts) * options.quadrature * design.k):
