@@ -13,7 +13,6 @@ object, so the two can never produce different models.
 from __future__ import annotations
 
 import re
-import warnings
 
 import pandas as pd
 
@@ -315,7 +314,7 @@ def _names(formula: str) -> list[str]:
 
 
 def _from_long(formula: str, family, df: pd.DataFrame, decision_maker: str) -> tuple[ParsedFormula, FailureMatrix]:
-    from ..data.readers import read_long
+    from ..data.readers import read_data
 
     # the group is the one non-numeric instance-level column the formula names
     lhs, _, rhs = formula.partition("~")
@@ -346,10 +345,9 @@ def _from_long(formula: str, family, df: pd.DataFrame, decision_maker: str) -> t
         failure = "__ecostat_fail__"
     else:
         failure = parsed.response
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        fm = read_long(df, instance=parsed.instance or "instance", model=decision_maker, failure=failure,
-                       group=parsed.group, covariates=list(parsed.covariates), version_pattern=None)
+    fm = read_data(df, layout="long", id=parsed.instance or "instance", model_col=decision_maker, failure_col=failure,
+                   label=None, prediction_col=None, group=parsed.group, covariates=list(parsed.covariates),
+                   version_pattern=None)
     return parsed, fm
 
 
