@@ -174,11 +174,14 @@ class Model:
         return prior_predictive(self, draws=draws, seed=seed)
 
     def fit(self, *, draws: int = 1000, tune: int = 1000, chains: int = 2, cores: int | None = None, seed: int = 0,
-            target_accept: float = 0.95, sampler: str = "pymc", progressbar: bool = False):
+            target_accept: float = 0.95, sampler: str | None = None, progressbar: bool = False, backend: str | None = None,
+            mass_matrix: str | None = None, method: str = "nuts"):
         """Sample the posterior with NUTS; returns a :class:`~ecostat.bayes.results.FitResult`.
 
-        The sampler settings are those of :func:`ecostat.fit`; the same model and
-        seed give the same draws bit for bit.
+        The sampler settings are those of :func:`ecostat.fit` and
+        :func:`ecostat.bayes.sampling.sampler_settings` (``sampler``, ``backend``,
+        ``mass_matrix``, ``method``); the same model and seed give the same draws
+        bit for bit. A fit estimated to take minutes warns before it starts.
 
         Examples
         --------
@@ -187,11 +190,15 @@ class Model:
         >>> res = m.fit(draws=300, tune=300, seed=1)  # doctest: +SKIP
         >>> print(res.summary())  # doctest: +SKIP
         """
-        from .results import FitResult
-        from .sampling import sample_model, sampler_settings
+        import json
 
-        settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler)
-        idata = sample_model(self.build(), settings, progressbar)
+        from .results import FitResult
+        from .sampling import sample_model, sampler_settings, warn_if_slow
+
+        settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler, backend, mass_matrix, method)
+        warn_if_slow(self.design, self.options, self.family, settings)
+        key = json.dumps(self.spec, sort_keys=True, default=str)
+        idata = sample_model(self.build, settings, progressbar, cache_key=key)
         return FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
                          settings=settings, formula=self.formula)
 

@@ -1,57 +1,274 @@
-"""Sampling a built model with NUTS (the sampler settings and the call to PyMC).
+"""Sampling a built model: the sampler settings, NUTS through nutpie or PyMC, and the approximate path.
 
 :func:`sampler_settings` validates the settings once; :func:`sample_model` runs
-NUTS on a ``pymc.Model`` built by :meth:`ecostat.bayes.model.Model.build` and
+them on a ``pymc.Model`` built by :meth:`ecostat.bayes.model.Model.build` and
 returns an ``arviz.InferenceData``.
+
+Samplers (``sampler=``):
+
+* ``"nutpie"`` (default): nutpie's NUTS (Rust) on the model's log-density and
+  gradient, compiled by PyTensor with ``backend="numba"`` (default; PyTensor
+  caches the compiled code on disk), ``"c"`` (PyTensor's C backend, cached in
+  its compile directory) or ``"jax"`` (nutpie's JAX path; compiled code cached
+  in JAX's persistent cache under :func:`cache_dir`). The mass matrix is
+  adapted as a diagonal plus a low-rank correction (``mass_matrix="low_rank"``,
+  default; it absorbs the strong b-sigma correlation of rare failures) or
+  diagonal (``"diag"``). The per-step cost is the model's, not Python's: 2 x
+  2,000 iterations of the AFNET rasch model take well under a second.
+  The compiled model is kept per (family, options, data) in this process, so
+  refitting the same model costs only the sampling.
+* ``"pymc"``: PyMC's NUTS, dense mass matrix (``init="jitter+adapt_full"``), the
+  sampler of ecostat <= 0.1; the same posterior (tests/test_sampling.py checks
+  means within 3 Monte Carlo standard errors).
+
+``method="laplace"`` replaces sampling by a fast approximation (see
+:mod:`ecostat.bayes.laplace`): a normal distribution at the posterior mode on the
+unconstrained scale; results say that they are approximate.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import warnings
+from collections import OrderedDict
 
 import numpy as np
-import pymc as pm
 
-from ..errors import EcostatError
+from ..errors import EcostatError, EcostatWarning
 
-__all__ = ["SAMPLERS", "sampler_settings", "sample_model"]
+__all__ = ["SAMPLERS", "BACKENDS", "MASS_MATRICES", "METHODS", "sampler_settings", "sample_model", "cache_dir",
+           "estimated_gradient_seconds", "warn_if_slow"]
 
-SAMPLERS = ("pymc", "nutpie")
+SAMPLERS = ("nutpie", "pymc")
+BACKENDS = ("numba", "c", "jax")
+MASS_MATRICES = ("low_rank", "diag", "dense")
+METHODS = ("nuts", "laplace")
+#: compiled models kept in this process (most recent last)
+_COMPILED: OrderedDict = OrderedDict()
+_MAX_COMPILED = 8
+#: calibrated cost of one log-density + gradient: seconds per (profile row x node x decision-maker),
+#: and per (stratum x node x decision-maker) for the rasch sufficient statistics (bench_speed.py, 2 cores)
+SECONDS_PER_ROW_NODE_MODEL = 2.0e-9
+#: leapfrog steps per iteration assumed by the estimate (2^3 - 1, typical of these posteriors)
+STEPS_PER_ITERATION = 7
+#: a fit estimated to take longer than this many seconds warns before it starts
+SLOW_FIT_SECONDS = 120.0
 
 
-def sampler_settings(draws=1000, tune=1000, chains=2, cores=None, seed=0, target_accept=0.95, sampler="pymc") -> dict:
-    """Validated NUTS settings (see :func:`fit`).
+def sampler_settings(draws=1000, tune=1000, chains=2, cores=None, seed=0, target_accept=0.95, sampler=None,
+                     backend=None, mass_matrix=None, method="nuts") -> dict:
+    """Validated sampler settings (see :func:`ecostat.fit`).
+
+    Parameters
+    ----------
+    draws, tune, chains : int
+        Draws and tuning steps per chain, chains.
+    cores : int, optional
+        Parallel chains (default: min(chains, CPUs)).
+    seed : int
+    target_accept : float
+    sampler : {"nutpie", "pymc"}, optional
+        NUTS implementation (default nutpie).
+    backend : {"numba", "c", "jax"}, optional
+        How nutpie's log-density is compiled (default numba); not used by pymc.
+    mass_matrix : {"low_rank", "diag", "dense"}, optional
+        Mass matrix adaptation: nutpie takes low_rank (default) or diag, pymc
+        dense (default) or diag.
+    method : {"nuts", "laplace"}
+        ``"laplace"``: the fast approximation of :mod:`ecostat.bayes.laplace`
+        (``draws`` draws, no chains); results are marked approximate.
 
     Examples
     --------
-    >>> sampler_settings(draws=500, chains=1)["cores"]
-    1
+    >>> s = sampler_settings(draws=500, chains=1)
+    >>> s["cores"], s["sampler"], s["backend"], s["mass_matrix"]
+    (1, 'nutpie', 'numba', 'low_rank')
+    >>> sampler_settings(sampler="pymc")["mass_matrix"]
+    'dense'
     """
     for name, v, low in (("draws", draws, 1), ("tune", tune, 0), ("chains", chains, 1)):
         if not isinstance(v, (int, np.integer)) or v < low:
             raise EcostatError(f"{name} must be an integer >= {low}; got {v!r}.")
+    sampler = "nutpie" if sampler is None else sampler
     if sampler not in SAMPLERS:
         raise EcostatError(f"sampler must be one of {SAMPLERS}; got {sampler!r}.")
+    if method not in METHODS:
+        raise EcostatError(f"method must be one of {METHODS}; got {method!r}.")
     if not 0.5 <= target_accept < 1:
         raise EcostatError(f"target_accept must be in [0.5, 1); got {target_accept}.")
+    if sampler == "nutpie":
+        backend = "numba" if backend is None else backend
+        if backend not in BACKENDS:
+            raise EcostatError(f"backend must be one of {BACKENDS}; got {backend!r}.")
+        mass_matrix = "low_rank" if mass_matrix is None else mass_matrix
+        if mass_matrix not in ("low_rank", "diag"):
+            raise EcostatError(f"sampler 'nutpie' adapts a 'low_rank' or 'diag' mass matrix; got {mass_matrix!r} "
+                               "(sampler='pymc' takes 'dense').")
+    else:
+        if backend is not None:
+            raise EcostatError(f"backend={backend!r} applies to sampler='nutpie' only; PyMC's NUTS uses PyTensor's "
+                               "C backend.")
+        mass_matrix = "dense" if mass_matrix is None else mass_matrix
+        if mass_matrix not in ("dense", "diag"):
+            raise EcostatError(f"sampler 'pymc' adapts a 'dense' or 'diag' mass matrix; got {mass_matrix!r}.")
     cores = min(chains, os.cpu_count() or 1) if cores is None else int(cores)
     return {"draws": int(draws), "tune": int(tune), "chains": int(chains), "cores": cores, "seed": int(seed),
-            "target_accept": float(target_accept), "sampler": sampler}
+            "target_accept": float(target_accept), "sampler": sampler, "backend": backend,
+            "mass_matrix": mass_matrix, "method": method}
 
 
-def sample_model(model: pm.Model, s: dict, progressbar: bool = False):
-    """NUTS on a built model with settings from :func:`sampler_settings`; returns InferenceData."""
+def cache_dir() -> str:
+    """Where ecostat keeps compiled code between processes (``$ECOSTAT_CACHE_DIR``, else the user cache)."""
+    base = os.environ.get("ECOSTAT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "ecostat")
+    return base
+
+
+def estimated_gradient_seconds(design, options, family: str) -> float:
+    """Estimated seconds of one log-density + gradient of ``family`` on ``design``.
+
+    Profile rows x quadrature nodes x decision-makers (the size of the row
+    products, :func:`ecostat.bayes.families.base._row_terms`) times a constant
+    calibrated in ``benchmarks/bench_speed.py``; the logit rasch likelihood uses
+    its sufficient statistics instead (strata x nodes x decision-makers).
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> from ecostat.bayes.families import FitOptions, make_design
+    >>> d = make_design(es.simulate(n=500, seed=0))
+    >>> estimated_gradient_seconds(d, FitOptions(), "twopl") < 1e-4
+    True
+    """
+    nodes = options.n_classes if family == "latent_class" else (1 if family == "independence" else options.quadrature)
+    if family == "hard_easy":
+        nodes = 2
+    rows = len(design.counts)
+    if family == "rasch" and options.link == "logit":
+        rows = design.n_strata * (1 + min(rows, design.k + 1) / max(design.k, 1))
+    if family == "mvprobit":
+        return 1024 * rows * design.k * SECONDS_PER_ROW_NODE_MODEL * 4
+    return max(rows, 1) * nodes * design.k * SECONDS_PER_ROW_NODE_MODEL + 2e-5
+
+
+def warn_if_slow(design, options, family: str, settings: dict) -> float:
+    """Warn (EcostatWarning) before a fit whose estimated time exceeds :data:`SLOW_FIT_SECONDS`; return the estimate."""
+    per = estimated_gradient_seconds(design, options, family)
+    if settings.get("method") == "laplace":
+        n_params = design.k * 2 + 4
+        total = per * (200 + 2 * n_params) + settings["draws"] * per / 3
+    else:
+        total = per * STEPS_PER_ITERATION * (settings["draws"] + settings["tune"]) * settings["chains"] / max(
+            1, min(settings["cores"], settings["chains"]) if settings["sampler"] == "pymc" else 1)
+    if total > SLOW_FIT_SECONDS:
+        what = "approximation" if settings.get("method") == "laplace" else "fit"
+        hint = "" if settings.get("method") == "laplace" else (
+            " For a quick look, method='laplace' approximates the posterior with a few hundred gradients;"
+            " fewer draws or decision-makers also help.")
+        warnings.warn(f"this {family} {what} of {design.n_instances} instances x {design.k} decision-makers "
+                      f"({len(design.counts)} profile rows) will take about {_duration(total)} "
+                      f"(one log-density gradient ~ {per * 1e3:.3g} ms).{hint}", EcostatWarning, stacklevel=3)
+    return total
+
+
+def _duration(s: float) -> str:
+    return f"{s / 60:.0f} minutes" if s < 5400 else f"{s / 3600:.1f} hours"
+
+
+def sample_model(model, s: dict, progressbar: bool = False, cache_key=None):
+    """Sample a built model with settings from :func:`sampler_settings`; returns InferenceData.
+
+    Parameters
+    ----------
+    model : pymc.Model or callable
+        The model, or a function returning it (called only when ``cache_key``
+        has no compiled model yet).
+    s : dict
+        From :func:`sampler_settings`.
+    progressbar : bool
+    cache_key : hashable, optional
+        Identity of the model (family, options, data digest): a second fit with
+        the same key in this process reuses the compiled model.
+    """
+    if s.get("method", "nuts") == "laplace":
+        from .laplace import laplace_sample
+        return laplace_sample(model() if callable(model) else model, s)
+    if s["sampler"] == "pymc":
+        return _sample_pymc(model() if callable(model) else model, s, progressbar)
+    return _sample_nutpie(model, s, progressbar, cache_key)
+
+
+def _sample_pymc(model, s: dict, progressbar: bool):
+    import pymc as pm
+
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
         warnings.filterwarnings("ignore", category=RuntimeWarning)
-        kw = dict(draws=s["draws"], tune=s["tune"], chains=s["chains"], random_seed=s["seed"],
-                  progressbar=progressbar, compute_convergence_checks=False)
-        if s["sampler"] == "nutpie":
-            try:
-                import nutpie  # noqa: F401
-            except ImportError:
-                raise EcostatError("sampler='nutpie' needs the nutpie package: pip install nutpie.") from None
-            return pm.sample(nuts_sampler="nutpie", target_accept=s["target_accept"], **kw)
         # a dense mass matrix absorbs the strong b-sigma correlation of rare failures (HAPI amnist: ESS 430 -> 2000)
-        return pm.sample(cores=s["cores"], target_accept=s["target_accept"], init="jitter+adapt_full", **kw)
+        init = "jitter+adapt_full" if s.get("mass_matrix", "dense") == "dense" else "jitter+adapt_diag"
+        return pm.sample(draws=s["draws"], tune=s["tune"], chains=s["chains"], random_seed=s["seed"],
+                         progressbar=progressbar, compute_convergence_checks=False, cores=s["cores"],
+                         target_accept=s["target_accept"], init=init)
+
+
+def _nutpie():
+    try:
+        import nutpie
+    except ImportError:
+        raise EcostatError("sampler='nutpie' needs the nutpie package: pip install nutpie "
+                           "(or pass sampler='pymc').") from None
+    return nutpie
+
+
+def compiled_model(model, backend: str = "numba", cache_key=None):
+    """The nutpie model of a ``pymc.Model`` (or a builder), compiled once per ``cache_key`` in this process."""
+    key = None if cache_key is None else (cache_key, backend)
+    if key is not None and key in _COMPILED:
+        _COMPILED.move_to_end(key)
+        return _COMPILED[key]
+    model = model() if callable(model) else model
+    if backend == "jax":
+        _configure_jax_cache()
+        nutpie = _nutpie()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compiled = nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
+    else:
+        from .nutpie_pyfunc import compile_pyfunc
+        compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
+    keep = [rv.name for rv in model.unobserved_RVs]
+    if key is not None:
+        _COMPILED[key] = (compiled, keep)
+        while len(_COMPILED) > _MAX_COMPILED:
+            _COMPILED.popitem(last=False)
+    return compiled, keep
+
+
+def _sample_nutpie(model, s: dict, progressbar: bool, cache_key):
+    nutpie = _nutpie()
+    compiled, keep = compiled_model(model, s["backend"], cache_key)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        idata = nutpie.sample(compiled, draws=s["draws"], tune=s["tune"], chains=s["chains"], cores=s["cores"],
+                              seed=s["seed"], target_accept=s["target_accept"], progress_bar=progressbar,
+                              save_warmup=False, low_rank_modified_mass_matrix=s["mass_matrix"] == "low_rank")
+    elapsed = time.perf_counter() - t0
+    drop = [v for v in idata.posterior.data_vars if v not in keep]
+    if drop:
+        idata.posterior = idata.posterior.drop_vars(drop)
+    idata.posterior.attrs["sampling_time"] = elapsed
+    idata.posterior.attrs["sampler"] = f"nutpie ({s['backend']})"
+    return idata
+
+
+def _configure_jax_cache() -> None:
+    """JAX's persistent compilation cache under :func:`cache_dir` (unless the user set one)."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    if not jax.config.jax_compilation_cache_dir:
+        jax.config.update("jax_compilation_cache_dir", os.path.join(cache_dir(), "jax"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)

@@ -21,8 +21,10 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from .backend import PT
 from .base import FitOptions, MixtureFamily
 from .design import Design
+from .rasch_stats import rasch_loglik, rasch_statistics
 
 __all__ = ["Rasch", "TwoPL", "normal_grid"]
 
@@ -102,24 +104,43 @@ class _LatentTrait(MixtureFamily):
             p["sigma_group"] = np.ones((S, G)) if self.loadings else np.repeat(draws["sigma"][:, None], G, axis=1)
         return p
 
-    def components(self, params: dict, design: Design, options: FitOptions, xp):
+    def _linear(self, params: dict, design: Design, options: FitOptions, xp):
+        """Log weights, linear predictors, nodes and model effects per stratum.
+
+        ``(log_w, eta, theta, b)`` of shapes ``(..., U, Q)``, ``(..., U, Q, k)``,
+        ``(..., U, Q)``, ``(..., U, k)`` (``b`` includes model-by-group effects).
+        """
         nodes, log_wq = normal_grid(options.quadrature)
         sg = design.strata_group
         loc = xp.take(params["mu_group"], sg, axis=-1)  # (..., U)
         if design.covariate_names:
             loc = loc + xp.sum(xp.expand_dims(params["beta"], -2) * design.strata_x, axis=-1)
         theta = loc[..., None] + xp.take(params["sigma_group"], sg, axis=-1)[..., None] * nodes  # (..., U, Q)
-        b = params["b"][..., None, None, :]
-        slope = params["a"][..., None, None, :] if self.loadings else 1.0
-        eta = slope * theta[..., None] + b  # (..., U, Q, k)
+        b = params["b"][..., None, :] + design.stratum_zeros  # (..., U, k)
         if options.model_by_group:
-            eta = eta + xp.take(params["gamma"], sg, axis=params["gamma"].ndim - 2)[..., :, None, :]
+            b = b + xp.take(params["gamma"], sg, axis=params["gamma"].ndim - 2)
+        slope = params["a"][..., None, None, :] if self.loadings else 1.0
+        eta = slope * theta[..., None] + b[..., :, None, :]  # (..., U, Q, k)
+        return log_wq + xp.zeros_like(theta), eta, theta, b
+
+    def components(self, params: dict, design: Design, options: FitOptions, xp):
+        log_w, eta, theta, _ = self._linear(params, design, options, xp)
         if options.link == "probit":
             log_p1, log_p0 = xp.log_ndtr(eta), xp.log_ndtr(-eta)
         else:
             log_p1, log_p0 = xp.log_sigmoid(eta), xp.log_sigmoid(-eta)
-        log_w = log_wq + xp.zeros_like(theta)
         return log_w, log_p1, log_p0, theta
+
+    def uses_sufficient_statistics(self, options: FitOptions) -> bool:
+        """Whether :meth:`build` writes the likelihood through rasch's sufficient statistics (logit rasch)."""
+        return not self.loadings and options.link == "logit"
+
+    def build(self, design: Design, options: FitOptions) -> None:
+        if not self.uses_sufficient_statistics(options):
+            return super().build(design, options)
+        params = self.graph_parameters(design, options)
+        log_w, _, theta, b = self._linear(params, design, options, PT)
+        pm.Potential("loglik", rasch_loglik(log_w, theta, b, rasch_statistics(design), PT))
 
     def pattern_log_prob(self, draws, design, options):
         return super().pattern_log_prob(self._draw_params(draws, design), design, options)
@@ -129,6 +150,9 @@ class _LatentTrait(MixtureFamily):
 
     def profile_latent(self, draws, design, options):
         return super().profile_latent(self._draw_params(draws, design), design, options)
+
+    def mixture_moments(self, draws, design, options, budget=None):
+        return super().mixture_moments(self._draw_params(draws, design), design, options, budget)
 
     def group_scale(self, draws, design, options):
         p = self._draw_params(draws, design)
