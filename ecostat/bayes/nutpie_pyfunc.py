@@ -13,7 +13,64 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["compile_pyfunc"]
+__all__ = ["FlatModel", "compile_pyfunc"]
+
+
+class FlatModel:
+    """A model's log-density and gradient, and its trace variables, as functions of one flat unconstrained vector.
+
+    Attributes
+    ----------
+    n : int
+        Unconstrained dimension.
+    logp_dlogp : pytensor Function
+        ``x -> (logp, gradient)``.
+    expand : pytensor Function
+        ``x -> [value of each trace variable]`` (free variables on their own
+        scale, deterministics), in the order of :attr:`names`.
+    names, shapes : list
+    point_fn : callable
+        ``seed -> flat initial point`` (PyMC's initial point, jittered).
+    coords, dims : dict
+    """
+
+    def __init__(self, model, mode: str | None = "NUMBA"):
+        import pytensor
+        import pytensor.tensor as pt
+        from pymc.initial_point import make_initial_point_fn
+        from pymc.pytensorf import compile as compile_pymc
+
+        point_fn = make_initial_point_fn(model=model, return_transformed=True, jitter_rvs=set(model.free_RVs))
+        value_vars = [model.rvs_to_values[v] for v in model.free_RVs]
+        start = point_fn(0)
+        shapes = [np.shape(start[v.name]) for v in value_vars]
+        sizes = [int(np.prod(sh)) for sh in shapes]
+        self.n = n = int(sum(sizes))
+        logp = model.logp()
+        grad = pt.concatenate([g.ravel() for g in pytensor.gradient.grad(logp, value_vars)])
+        x = pt.vector("unconstrained_point", dtype="float64", shape=(n,))
+        repl, off = {}, 0
+        for v, sh, z in zip(value_vars, shapes, sizes):
+            repl[v] = x[off:off + z].reshape(sh).astype(v.dtype)
+            off += z
+        keep = {rv.name for rv in model.unobserved_RVs}
+        outs = [v for v in model.unobserved_value_vars if v.name in keep]
+        self.names = [v.name for v in outs]
+        logp_x, grad_x, *outs_x = pytensor.clone_replace([logp, grad, *outs], repl)
+        with model:
+            self.logp_dlogp = compile_pymc([x], [logp_x, grad_x], mode=mode)
+            self.expand = compile_pymc([x], outs_x, mode=mode)
+        self.logp_dlogp.trust_input = self.expand.trust_input = True
+        self._value_names = [v.name for v in value_vars]
+        self._point_fn = point_fn
+        self.shapes = [tuple(np.shape(o)) for o in self.expand(self.point_fn(0))]
+        self.coords = {name: list(values) for name, values in model.coords.items()}
+        self.dims = {name: tuple(model.named_vars_to_dims[name]) for name in self.names
+                     if name in model.named_vars_to_dims}
+
+    def point_fn(self, seed) -> np.ndarray:
+        p = self._point_fn(seed)
+        return np.concatenate([np.ravel(p[name]) for name in self._value_names]).astype("float64")
 
 
 def compile_pyfunc(model, mode: str | None = "NUMBA"):
@@ -22,35 +79,10 @@ def compile_pyfunc(model, mode: str | None = "NUMBA"):
     The trace holds the model's free random variables (constrained) and its
     deterministics, with their dims and coords, as ``pymc.sample`` stores them.
     """
-    import pytensor
-    import pytensor.tensor as pt
     from nutpie.compiled_pyfunc import from_pyfunc
-    from pymc.initial_point import make_initial_point_fn
-    from pymc.pytensorf import compile as compile_pymc
 
-    point_fn = make_initial_point_fn(model=model, return_transformed=True, jitter_rvs=set(model.free_RVs))
-    value_vars = [model.rvs_to_values[v] for v in model.free_RVs]
-    start = point_fn(0)
-    shapes = [np.shape(start[v.name]) for v in value_vars]
-    sizes = [int(np.prod(sh)) for sh in shapes]
-    n = int(sum(sizes))
-
-    logp = model.logp()
-    grad = pt.concatenate([g.ravel() for g in pytensor.gradient.grad(logp, value_vars)])
-    x = pt.vector("unconstrained_point", dtype="float64", shape=(n,))
-    repl, off = {}, 0
-    for v, sh, z in zip(value_vars, shapes, sizes):
-        repl[v] = x[off:off + z].reshape(sh).astype(v.dtype)
-        off += z
-    keep = {rv.name for rv in model.unobserved_RVs}
-    outs = [v for v in model.unobserved_value_vars if v.name in keep]
-    names = [v.name for v in outs]
-    logp_x, grad_x, *outs_x = pytensor.clone_replace([logp, grad, *outs], repl)
-    with model:
-        f = compile_pymc([x], [logp_x, grad_x], mode=mode)
-        g = compile_pymc([x], outs_x, mode=mode)
-    f.trust_input = g.trust_input = True
-    out_shapes = [tuple(np.shape(o)) for o in g(np.concatenate([np.ravel(start[v.name]) for v in value_vars]))]
+    flat = FlatModel(model, mode)
+    f, g, names = flat.logp_dlogp, flat.expand, flat.names
 
     def make_logp():
         fc = f.copy()
@@ -71,11 +103,5 @@ def compile_pyfunc(model, mode: str | None = "NUMBA"):
 
         return expand
 
-    def initial_point(seed):
-        p = point_fn(seed)
-        return np.concatenate([np.ravel(p[v.name]) for v in value_vars]).astype("float64")
-
-    coords = {name: list(values) for name, values in model.coords.items()}
-    dims = {name: tuple(model.named_vars_to_dims[name]) for name in names if name in model.named_vars_to_dims}
-    return from_pyfunc(n, make_logp, make_expand, [np.dtype("float64")] * len(names), out_shapes, names,
-                       coords=coords, dims=dims, make_initial_point_fn=initial_point)
+    return from_pyfunc(flat.n, make_logp, make_expand, [np.dtype("float64")] * len(names), flat.shapes, names,
+                       coords=flat.coords, dims=flat.dims, make_initial_point_fn=flat.point_fn)
