@@ -210,3 +210,31 @@ def test_thinning_keeps_the_quantities_consistent():
     assert len(idx_full) == 10 and len(idx) == 3
     for name in full:
         np.testing.assert_allclose(thin[name], full[name][idx], rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["complete", "missing", "groups_missing", "model_by_group"])
+def test_rasch_op_gradient_equals_the_expression_graph(case):
+    """The Op's analytic gradient (rasch_value_and_grad) against PyTensor's gradient of the expression graph."""
+    import pytensor
+
+    from ecostat.bayes.families.rasch_stats import expression_graph
+    from ecostat.bayes.model import build_model
+    sim, extra, options = CASES[case]
+    fm, kw = _data(dict(sim), extra)
+    design = make_design(fm, **kw)
+    with expression_graph():
+        ref = build_model(design, "rasch", options)
+    fast = build_model(design, "rasch", options)
+    from pytensor.graph.traversal import ancestors
+    ops = {type(v.owner.op).__name__ for v in ancestors([fast.potentials[0]]) if v.owner is not None}
+    assert "RaschLogLik" in ops
+    fns = []
+    for model in (fast, ref):
+        logp = model.logp()
+        fns.append(pytensor.function(model.value_vars, [logp, *pytensor.gradient.grad(logp, model.value_vars)]))
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        point = [np.asarray(v) + rng.normal(0, 0.5, np.shape(v)) for v in fast.initial_point().values()]
+        a, b = fns[0](*point), fns[1](*point)
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-8)

@@ -14,7 +14,7 @@ the log-density there:
    result then says so);
 3. ``draws`` draws from the normal, mapped to the model's variables;
 4. a check of the approximation: Pareto-smoothed importance sampling of up to
-   200 of the draws (log posterior minus log normal density) gives the Pareto
+   200 of the draws (log posterior, without its gradient, minus log normal density) gives the Pareto
    k-hat (Vehtari et al. 2024, "Pareto smoothed importance sampling"): below
    0.7 the normal is close to the posterior for these purposes; above it, do
    not trust the approximation's tails.
@@ -86,7 +86,8 @@ def laplace_sample(model, s: dict):
                  for i, name in enumerate(flat.names)}
     # importance-sampling check on a subset of the draws
     m = min(CHECK_DRAWS, s["draws"])
-    log_p = np.array([-neg(x)[0] for x in X[:m]])
+    logp_only = flat.logp
+    log_p = np.array([float(logp_only(np.ascontiguousarray(x))) for x in X[:m]])
     log_q = -0.5 * np.sum(z[:m] ** 2, axis=1)
     log_r = log_p - log_q
     log_r = np.where(np.isfinite(log_r), log_r, -np.inf)

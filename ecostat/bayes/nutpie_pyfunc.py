@@ -57,6 +57,7 @@ class FlatModel:
         outs = [v for v in model.unobserved_value_vars if v.name in keep]
         self.names = [v.name for v in outs]
         logp_x, grad_x, *outs_x = pytensor.clone_replace([logp, grad, *outs], repl)
+        self._logp_graph, self._x, self._mode, self._model = logp_x, x, mode, model
         with model:
             self.logp_dlogp = compile_pymc([x], [logp_x, grad_x], mode=mode)
             self.expand = compile_pymc([x], outs_x, mode=mode)
@@ -67,6 +68,16 @@ class FlatModel:
         self.coords = {name: list(values) for name, values in model.coords.items()}
         self.dims = {name: tuple(model.named_vars_to_dims[name]) for name in self.names
                      if name in model.named_vars_to_dims}
+
+    @property
+    def logp(self):
+        """``x -> logp`` without the gradient (compiled on first use)."""
+        if not hasattr(self, "_logp_fn"):
+            from pymc.pytensorf import compile as compile_pymc
+            with self._model:
+                self._logp_fn = compile_pymc([self._x], self._logp_graph, mode=self._mode)
+            self._logp_fn.trust_input = True
+        return self._logp_fn
 
     def point_fn(self, seed) -> np.ndarray:
         p = self._point_fn(seed)

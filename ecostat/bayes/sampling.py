@@ -243,6 +243,10 @@ def compiled_model(model, backend: str = "numba", cache_key=None):
     if key is not None and key in _COMPILED:
         _COMPILED.move_to_end(key)
         return _COMPILED[key]
+    if backend == "jax" and callable(model):
+        from .families.rasch_stats import expression_graph
+        with expression_graph():  # JAX cannot run the rasch likelihood's numpy Op
+            model = model()
     model = model() if callable(model) else model
     if backend == "jax":
         _configure_jax_cache()

@@ -24,7 +24,7 @@ import pytensor.tensor as pt
 from .backend import PT
 from .base import FitOptions, MixtureFamily
 from .design import Design
-from .rasch_stats import rasch_loglik, rasch_statistics
+from .rasch_stats import rasch_loglik, rasch_loglik_op, rasch_statistics, use_op
 
 __all__ = ["Rasch", "TwoPL", "normal_grid"]
 
@@ -140,7 +140,9 @@ class _LatentTrait(MixtureFamily):
             return super().build(design, options)
         params = self.graph_parameters(design, options)
         log_w, _, theta, b = self._linear(params, design, options, PT)
-        pm.Potential("loglik", rasch_loglik(log_w, theta, b, rasch_statistics(design), PT))
+        stats = rasch_statistics(design)
+        loglik = rasch_loglik_op(stats)(log_w, theta, b) if use_op() else rasch_loglik(log_w, theta, b, stats, PT)
+        pm.Potential("loglik", loglik)
 
     def pattern_log_prob(self, draws, design, options):
         return super().pattern_log_prob(self._draw_params(draws, design), design, options)
