@@ -193,14 +193,16 @@ class Model:
         import json
 
         from .results import FitResult
-        from .sampling import sample_model, sampler_settings, warn_if_slow
+        from .sampling import sample_model, sampler_settings, warn_if_coarse_grid, warn_if_slow
 
         settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler, backend, mass_matrix, method)
         warn_if_slow(self.design, self.options, self.family, settings)
         key = json.dumps(self.spec, sort_keys=True, default=str)
         idata = sample_model(self.build, settings, progressbar, cache_key=key)
-        return FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
-                         settings=settings, formula=self.formula)
+        res = FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
+                        settings=settings, formula=self.formula)
+        warn_if_coarse_grid(self.design, self.options, self.family, res.draws)
+        return res
 
 
 def _canonical(family: str, options: FitOptions, design: Design) -> FitOptions:
