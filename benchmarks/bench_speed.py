@@ -7,7 +7,7 @@ Parts (``--parts`` selects; default ``abcd``):
     compile, sampling and total wall time, with a cold compile cache (a new, empty PyTensor compile
     directory, which also holds PyTensor's numba cache) and warm (the same directory again); before
     (``sampler="pymc"``) and after (the default, nutpie) in the same run, plus the in-process refit of the
-    same model (compiled model reused).
+    same model (compiled model reused); with ``--baseline DIR`` also PyMC NUTS on the code before this change.
 (b) one log-density + gradient of each family at k = 10, 30, 100 (N = 20,000): seconds and profile rows;
     with ``--baseline DIR`` (a checkout of the code before this change) the same numbers from it, side by side.
 (c) rasch, full NUTS (nutpie), 2 chains x 500 draws + 500 tune at N = 20,000 for k = 3, 10, 30, 100, 300,
@@ -91,20 +91,23 @@ def child(code: str, env: dict | None = None, pythonpath: str | None = None, tim
     return d
 
 
-def part_a() -> None:
+def part_a(baseline: str | None = None, only_baseline: bool = False) -> None:
     print("(a) AFNET-like 287,401 x 3, 2 chains x (1000 + 1000), fresh process each; seconds wall")
     print(f"  {'family':<6} {'sampler':<7} {'cache':<5} {'to result':>9} {'import':>7} {'compile*':>9} {'sampling':>9} "
           f"{'refit':>6} {'min ESS':>8}   posterior means")
+    runs = [] if only_baseline else [("pymc", None, "pymc"), ("nutpie", None, "nutpie")]
+    if baseline:
+        runs.insert(0, ("pymc", baseline, "pymc, code before"))
     for family in ("rasch", "twopl"):
-        for sampler in ("pymc", "nutpie"):
+        for sampler, path, label in runs:
             with tempfile.TemporaryDirectory() as tmp:
                 env = {"PYTENSOR_FLAGS": f"base_compiledir={tmp}"}
                 for cache in ("cold", "warm"):
                     code = CHILD_A.format(n=N, rates=RATES, family=family, sampler=sampler)
-                    r = child(code, env)
+                    r = child(code, env, pythonpath=path)
                     compile_s = r["fit"] - r["sampling"]
                     means = {k: v for k, v in r["means"].items() if k in ("b", "sigma", "a")}
-                    print(f"  {family:<6} {sampler:<7} {cache:<5} {r['total']:9.2f} {r['import']:7.2f} {compile_s:9.2f} "
+                    print(f"  {family:<6} {label:<7} {cache:<5} {r['total']:9.2f} {r['import']:7.2f} {compile_s:9.2f} "
                           f"{r['sampling']:9.2f} {r['refit']:6.2f} {r['ess']:8.0f}   {means}", flush=True)
     print("  to result = fresh process from its first line to the FitResult (imports, simulating the data, fit; "
           "interpreter start-up not included); compile* = fit time "
@@ -218,6 +221,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parts", default="abcd")
     ap.add_argument("--baseline", default=None, help="checkout of the code before (for part b)")
+    ap.add_argument("--a-only-baseline", action="store_true", help="(a) only the code before (with --baseline)")
     ap.add_argument("--skip-target", action="store_true", help="(c) without the k = 1000, N = 100,000 fit")
     args = ap.parse_args()
     quiet()
@@ -226,7 +230,7 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"numpy {np.__version__}, pymc {pymc.__version__}; load average (1 min) at start {os.getloadavg()[0]:.1f}")
     if "a" in args.parts:
-        part_a()
+        part_a(args.baseline, args.a_only_baseline)
     if "b" in args.parts:
         part_b(args.baseline)
     if "c" in args.parts:

@@ -111,3 +111,31 @@ def test_slow_fit_warns_before_it_starts():
         with warnings.catch_warnings():
             warnings.simplefilter("error", EcostatWarning)
             m.fit(draws=1000, tune=1000)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_rasch_kernel_equals_the_pymc_density(missing):
+    """The numba kernel's log density and gradient against PyMC's compiled logp (jacobian included)."""
+    import pytensor
+
+    from ecostat.bayes import rasch_kernel
+    from ecostat.bayes.model import build_model
+    fm = es.simulate(n=3000, family="rasch", failure_rates=[0.1, 0.25, 0.3, 0.45], seed=2)
+    if missing:
+        F = fm.failures.astype(float)
+        F[np.random.default_rng(0).random(F.shape) < 0.2] = np.nan
+        fm = es.FailureMatrix(F[~np.isnan(F).all(1)], models=list(fm.models))
+    design = make_design(fm)
+    options = FitOptions(priors={"b_sd": 2.0})
+    assert rasch_kernel.applies(design, "rasch", options)
+    model = build_model(design, "rasch", options)
+    assert [v.name for v in model.value_vars] == ["b", "sigma_log__"]
+    logp = model.logp()
+    fn = pytensor.function(model.value_vars, [logp, *pytensor.gradient.grad(logp, model.value_vars)])
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        b, ls = rng.normal(-1, 1, design.k), rng.normal(0.3, 0.6)
+        want, gb, gs = fn(b, ls)
+        got, grad = rasch_kernel.logp_dlogp(np.r_[b, ls], design, options, 2.0, 1.5 * 1.7)
+        assert got == pytest.approx(float(want), rel=1e-10)
+        np.testing.assert_allclose(grad, np.r_[gb, gs], rtol=1e-9, atol=1e-9)

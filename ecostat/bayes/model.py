@@ -198,7 +198,8 @@ class Model:
         settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler, backend, mass_matrix, method)
         warn_if_slow(self.design, self.options, self.family, settings)
         key = json.dumps(self.spec, sort_keys=True, default=str)
-        idata = sample_model(self.build, settings, progressbar, cache_key=key)
+        idata = sample_model(self.build, settings, progressbar, cache_key=key,
+                             spec=(self.design, self.family, self.options))
         res = FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
                         settings=settings, formula=self.formula)
         warn_if_coarse_grid(self.design, self.options, self.family, res.draws)

@@ -7,7 +7,9 @@ returns an ``arviz.InferenceData``.
 Samplers (``sampler=``):
 
 * ``"nutpie"`` (default): nutpie's NUTS (Rust) on the model's log-density and
-  gradient, compiled by PyTensor with ``backend="numba"`` (default; PyTensor
+  gradient: for the pooled logit rasch model a hand-written numba kernel
+  (:mod:`ecostat.bayes.rasch_kernel`, cached on disk by numba), otherwise
+  compiled by PyTensor with ``backend="numba"`` (default; PyTensor
   caches the compiled code on disk), ``"c"`` (PyTensor's C backend, cached in
   its compile directory) or ``"jax"`` (nutpie's JAX path; compiled code cached
   in JAX's persistent cache under :func:`cache_dir`). The mass matrix is
@@ -38,7 +40,7 @@ import numpy as np
 from ..errors import EcostatError, EcostatWarning
 
 __all__ = ["SAMPLERS", "BACKENDS", "MASS_MATRICES", "METHODS", "sampler_settings", "sample_model", "cache_dir",
-           "estimated_gradient_seconds", "warn_if_slow", "quadrature_error", "warn_if_coarse_grid"]
+           "estimated_gradient_seconds", "estimated_fit_seconds", "warn_if_slow", "quadrature_error", "warn_if_coarse_grid"]
 
 SAMPLERS = ("nutpie", "pymc")
 BACKENDS = ("numba", "c", "jax")
@@ -47,11 +49,10 @@ METHODS = ("nuts", "laplace")
 #: compiled models kept in this process (most recent last)
 _COMPILED: OrderedDict = OrderedDict()
 _MAX_COMPILED = 8
-#: calibrated cost of one log-density + gradient: seconds per (profile row x node x decision-maker),
-#: and per (stratum x node x decision-maker) for the rasch sufficient statistics (bench_speed.py, 2 cores)
-SECONDS_PER_ROW_NODE_MODEL = 2.0e-9
-#: leapfrog steps per iteration assumed by the estimate (2^3 - 1, typical of these posteriors)
-STEPS_PER_ITERATION = 7
+#: calibrated cost of one log-density + gradient: seconds per (profile row x node x decision-maker), and
+#: per (stratum x node x (decision-maker + cell)) for the rasch sufficient statistics (bench_speed.py, 2 cores)
+SECONDS_PER_ROW_NODE_MODEL = 7.0e-10
+SECONDS_PER_RASCH_ELEMENT = 1.0e-8
 #: a fit estimated to take longer than this many seconds warns before it starts
 SLOW_FIT_SECONDS = 120.0
 
@@ -125,42 +126,55 @@ def cache_dir() -> str:
     return base
 
 
+def _n_parameters(design, options, family: str) -> int:
+    k, G = design.k, design.n_groups
+    per = {"rasch": k + 1, "twopl": 2 * k, "latent_class": options.n_classes * (k + 2), "hard_easy": k + 2,
+           "independence": k * G, "mvprobit": k + k * (k - 1) // 2}
+    return per.get(family, k) + (2 * G if G > 1 else 0) + len(design.covariate_names)
+
+
 def estimated_gradient_seconds(design, options, family: str) -> float:
     """Estimated seconds of one log-density + gradient of ``family`` on ``design``.
 
-    Profile rows x quadrature nodes x decision-makers (the size of the row
-    products, :func:`ecostat.bayes.families.base._row_terms`) times a constant
-    calibrated in ``benchmarks/bench_speed.py``; the logit rasch likelihood uses
-    its sufficient statistics instead (strata x nodes x decision-makers).
+    Profile rows x latent values x decision-makers (the size of the row
+    products, :func:`ecostat.bayes.families.base._row_terms`) times
+    :data:`SECONDS_PER_ROW_NODE_MODEL`; the logit rasch likelihood uses its
+    sufficient statistics instead: (decision-makers + cells) x nodes per stratum
+    times :data:`SECONDS_PER_RASCH_ELEMENT`. Both constants are calibrated in
+    ``benchmarks/bench_speed.py`` (part b) on a 2-core machine.
 
     Examples
     --------
     >>> import ecostat as es
     >>> from ecostat.bayes.families import FitOptions, make_design
     >>> d = make_design(es.simulate(n=500, seed=0))
-    >>> estimated_gradient_seconds(d, FitOptions(), "twopl") < 1e-4
+    >>> estimated_gradient_seconds(d, FitOptions(), "twopl") < 1e-3
     True
     """
-    nodes = options.n_classes if family == "latent_class" else (1 if family == "independence" else options.quadrature)
-    if family == "hard_easy":
-        nodes = 2
-    rows = len(design.counts)
+    nodes = {"latent_class": options.n_classes, "independence": 1, "hard_easy": 2}.get(family, options.quadrature)
+    rows, k, U = len(design.counts), design.k, design.n_strata
     if family == "rasch" and options.link == "logit":
-        rows = design.n_strata * (1 + min(rows, design.k + 1) / max(design.k, 1))
+        return SECONDS_PER_RASCH_ELEMENT * U * options.quadrature * (k + min(rows, k + 1)) + 5e-5
     if family == "mvprobit":
-        return 1024 * rows * design.k * SECONDS_PER_ROW_NODE_MODEL * 4
-    return max(rows, 1) * nodes * design.k * SECONDS_PER_ROW_NODE_MODEL + 2e-5
+        return 1024 * rows * k * SECONDS_PER_ROW_NODE_MODEL * 4 + 5e-5
+    return rows * nodes * (k + 10) * SECONDS_PER_ROW_NODE_MODEL + 5e-5
+
+
+def estimated_fit_seconds(design, options, family: str, settings: dict) -> float:
+    """Estimated seconds of a fit: gradients per iteration (NUTS) or of the Laplace approximation, times their cost."""
+    per = estimated_gradient_seconds(design, options, family)
+    d = _n_parameters(design, options, family)
+    if settings.get("method") == "laplace":
+        return per * (60 + (2 * d if d <= 150 else d)) + 200 * per / 3
+    steps = 2.0 + 5.0 * d ** 0.3  # 7 at AFNET, 23 at k = 300, 45 at k = 1000 (rasch, target_accept 0.95)
+    parallel = min(settings["cores"], settings["chains"]) if settings["sampler"] == "pymc" else 1
+    return per * steps * (settings["draws"] + settings["tune"]) * settings["chains"] / max(1, parallel)
 
 
 def warn_if_slow(design, options, family: str, settings: dict) -> float:
     """Warn (EcostatWarning) before a fit whose estimated time exceeds :data:`SLOW_FIT_SECONDS`; return the estimate."""
+    total = estimated_fit_seconds(design, options, family, settings)
     per = estimated_gradient_seconds(design, options, family)
-    if settings.get("method") == "laplace":
-        n_params = design.k * 2 + 4
-        total = per * (200 + 2 * n_params) + settings["draws"] * per / 3
-    else:
-        total = per * STEPS_PER_ITERATION * (settings["draws"] + settings["tune"]) * settings["chains"] / max(
-            1, min(settings["cores"], settings["chains"]) if settings["sampler"] == "pymc" else 1)
     if total > SLOW_FIT_SECONDS:
         what = "approximation" if settings.get("method") == "laplace" else "fit"
         hint = "" if settings.get("method") == "laplace" else (
@@ -222,7 +236,14 @@ def _duration(s: float) -> str:
     return f"{s / 60:.0f} minutes" if s < 5400 else f"{s / 3600:.1f} hours"
 
 
-def sample_model(model, s: dict, progressbar: bool = False, cache_key=None):
+def _require_jax() -> None:
+    try:
+        import jax  # noqa: F401
+    except ImportError:
+        raise EcostatError("backend='jax' needs JAX: pip install 'ecostat[jax]' (or use backend='numba').") from None
+
+
+def sample_model(model, s: dict, progressbar: bool = False, cache_key=None, spec=None):
     """Sample a built model with settings from :func:`sampler_settings`; returns InferenceData.
 
     Parameters
@@ -236,6 +257,9 @@ def sample_model(model, s: dict, progressbar: bool = False, cache_key=None):
     cache_key : hashable, optional
         Identity of the model (family, options, data digest): a second fit with
         the same key in this process reuses the compiled model.
+    spec : tuple (design, family, options), optional
+        What the model is: lets nutpie's numba backend use the compiled kernel of
+        the pooled logit rasch model (:mod:`ecostat.bayes.rasch_kernel`).
     """
     with _one_blas_thread():
         if s.get("method", "nuts") == "laplace":
@@ -243,7 +267,7 @@ def sample_model(model, s: dict, progressbar: bool = False, cache_key=None):
             return laplace_sample(model() if callable(model) else model, s)
         if s["sampler"] == "pymc":
             return _sample_pymc(model() if callable(model) else model, s, progressbar)
-        return _sample_nutpie(model, s, progressbar, cache_key)
+        return _sample_nutpie(model, s, progressbar, cache_key, spec)
 
 
 def _one_blas_thread():
@@ -283,12 +307,24 @@ def _nutpie():
     return nutpie
 
 
-def compiled_model(model, backend: str = "numba", cache_key=None):
+def compiled_model(model, backend: str = "numba", cache_key=None, spec=None):
     """The nutpie model of a ``pymc.Model`` (or a builder), compiled once per ``cache_key`` in this process."""
-    key = None if cache_key is None else (cache_key, backend)
+    from . import rasch_kernel
+
+    kernel = backend == "numba" and spec is not None and rasch_kernel.applies(*spec)
+    key = None if cache_key is None else (cache_key, "kernel" if kernel else backend)
     if key is not None and key in _COMPILED:
         _COMPILED.move_to_end(key)
         return _COMPILED[key]
+    if kernel:
+        design, family, options = spec
+        from .families import get_family
+        fam = get_family(family)
+        compiled = rasch_kernel.compile_rasch_kernel(design, options, fam.prior(options, "b_sd"),
+                                                     fam.prior(options, "sigma_sd"))
+        return _remember(key, compiled, ["b", "sigma"])
+    if backend == "jax":
+        _require_jax()
     if backend == "jax" and callable(model):
         from .families.rasch_stats import expression_graph
         with expression_graph():  # JAX cannot run the rasch likelihood's numpy Op
@@ -303,7 +339,10 @@ def compiled_model(model, backend: str = "numba", cache_key=None):
     else:
         from .nutpie_pyfunc import compile_pyfunc
         compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
-    keep = [rv.name for rv in model.unobserved_RVs]
+    return _remember(key, compiled, [rv.name for rv in model.unobserved_RVs])
+
+
+def _remember(key, compiled, keep):
     if key is not None:
         _COMPILED[key] = (compiled, keep)
         while len(_COMPILED) > _MAX_COMPILED:
@@ -311,9 +350,9 @@ def compiled_model(model, backend: str = "numba", cache_key=None):
     return compiled, keep
 
 
-def _sample_nutpie(model, s: dict, progressbar: bool, cache_key):
+def _sample_nutpie(model, s: dict, progressbar: bool, cache_key, spec=None):
     nutpie = _nutpie()
-    compiled, keep = compiled_model(model, s["backend"], cache_key)
+    compiled, keep = compiled_model(model, s["backend"], cache_key, spec)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
