@@ -239,3 +239,22 @@ def test_rasch_op_gradient_equals_the_expression_graph(case, monkeypatch):
         a, b = fns[0](*point), fns[1](*point)
         for x, y in zip(a, b):
             np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-8)
+
+
+def test_summary_and_json_for_many_models_skip_only_the_profile_check():
+    k = 20
+    fm = es.simulate(n=1000, family="rasch", failure_rates=np.linspace(0.1, 0.4, k), seed=0)
+    design = make_design(fm)
+    rng = np.random.default_rng(0)
+    draws = {"b": np.linspace(-2, -0.4, k) + 0.02 * rng.standard_normal((50, k)),
+             "sigma": 1.5 + 0.02 * rng.standard_normal(50)}
+    res = _fit_from_draws(design, "rasch", FitOptions(), draws)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PSIS-LOO is unreliable")  # 50 mock draws
+        text = res.summary(classical=False).as_text()
+        d = res.to_dict()
+    assert "k = 20 > 14" in text and "homogenization" in text
+    assert d["ppc"] is None and "2^k" in d["ppc_skipped"]
+    assert d["posterior"]["homogenization"]["mean"] > 1
+    with pytest.raises(es.errors.EcostatError, match="2\\^k profiles"):
+        res.ppc()
