@@ -52,7 +52,7 @@ _MAX_COMPILED = 8
 #: calibrated cost of one log-density + gradient: seconds per (profile row x node x decision-maker), and
 #: per (stratum x node x (decision-maker + cell)) for the rasch sufficient statistics (bench_speed.py, 2 cores)
 SECONDS_PER_ROW_NODE_MODEL = 7.0e-10
-SECONDS_PER_RASCH_ELEMENT = 1.0e-8
+SECONDS_PER_RASCH_ELEMENT = 2.0e-8
 #: a fit estimated to take longer than this many seconds warns before it starts
 SLOW_FIT_SECONDS = 120.0
 
