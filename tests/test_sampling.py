@@ -59,8 +59,11 @@ def test_nutpie_same_seed_same_draws_and_compiled_once(small, nutpie_fit):
     assert not np.array_equal(other.draws["b"], nutpie_fit.draws["b"])
     import json
     key = json.dumps(small.spec, sort_keys=True, default=str)
-    first = compiled_model(small.build, "numba", key)
-    assert compiled_model(lambda: pytest.fail("rebuilt a cached model"), "numba", key) is first
+    first, _ = compiled_model(small.build, "numba", key)
+    assert compiled_model(lambda: pytest.fail("rebuilt a cached model"), "numba", key)[0] is first
+    spec = (small.design, small.family, small.options)  # the pooled rasch kernel, cached the same way
+    kernel, names = compiled_model(small.build, "numba", key, spec)
+    assert names == ["b", "sigma"] and compiled_model(None, "numba", key, spec)[0] is kernel
 
 
 @pytest.mark.parametrize("backend", ["c", "jax"])
