@@ -166,7 +166,14 @@ _OPTIONS = [
        flag=""),
     _o("target_accept", float, 0.95, "NUTS target acceptance rate", "sampler", low=0.5, high=1.0, high_open=True,
        metavar="X"),
-    _o("sampler", str, "pymc", "NUTS implementation", "sampler", choices=("pymc", "nutpie"), flag=""),
+    _o("sampler", str, "nutpie", "NUTS implementation: nutpie (Rust NUTS on a compiled log density; fast) or pymc "
+       "(PyMC's NUTS, dense mass matrix)", "sampler", choices=("nutpie", "pymc")),
+    _o("backend", str, None, "how nutpie's log density is compiled (default numba)", "sampler",
+       choices=("numba", "c", "jax"), nullable=True, flag=""),
+    _o("mass_matrix", str, None, "mass-matrix adaptation (default: low_rank for nutpie, dense for pymc)", "sampler",
+       choices=("low_rank", "diag", "dense"), nullable=True, flag=""),
+    _o("method", str, "nuts", "nuts (exact MCMC) or laplace (a fast normal approximation at the posterior mode, "
+       "marked approximate in every result)", "sampler", choices=("nuts", "laplace")),
     _o("progressbar", bool, False, "show the sampler's progress bar", "sampler", flag=""),
     # -- the demo ------------------------------------------------------------------------------------
     _o("n", int, 20000, "instances of the simulated demo ecosystem", "cli", low=1),
@@ -185,7 +192,8 @@ if len(OPTIONS) != len(_OPTIONS):  # pragma: no cover
 
 _DATA = ("label", "id", "models", "years", "group", "layout", "model_col", "prediction_col", "na_values", "encoding")
 _MODEL = ("link", "n_classes", "model_by_group", "group_location", "group_scale", "quadrature", "priors")
-_SAMPLER = ("draws", "tune", "chains", "cores", "seed", "target_accept", "sampler", "progressbar")
+_SAMPLER = ("draws", "tune", "chains", "cores", "seed", "target_accept", "sampler", "backend", "mass_matrix", "method",
+            "progressbar")
 
 #: the options each verb takes (Python function and command), in --help order
 VERBS: dict[str, tuple[str, ...]] = {

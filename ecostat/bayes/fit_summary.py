@@ -115,6 +115,11 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
         tables += classical_tables(res, ci)
     tables.append(("Sampler diagnostics", _diagnostics_frame(diag)))
     notes = [f"Not converged: {p}." for p in diag["problems"]]
+    if "approximation" in res.idata.posterior.attrs:
+        notes.insert(0, "APPROXIMATE: " + str(res.idata.posterior.attrs["approximation"]) + ".")
+    if not getattr(res, "enumerates_profiles", True):
+        notes.append(f"k = {d.k} > 14: quantities computed from the mixture components (exact), on "
+                     f"{len(res.quantity_draw_index)} of {res.n_draws} draws; no posterior predictive check on profiles.")
     notes.append("P(> indep) is the posterior probability that the quantity exceeds its value under "
                  "independence with the same failure rates (for H: 1; excess and gap: 0).")
     if loo.n_bad:
@@ -140,8 +145,15 @@ def fit_dict(res, ci: float = 0.95, ppc_seed: int = 0) -> dict:
            "loo": {"elpd": loo.elpd, "se": loo.se, "p_loo": loo.p_loo},
            "digest": res.digest, "versions": res.versions}
     out["failure_rates"] = posterior["failure_rates"]  # also at the top level, as the contract lists it
-    if d.complete:
+    if "approximation" in res.idata.posterior.attrs:
+        out["approximation"] = {"method": res.idata.posterior.attrs.get("method"),
+                                "pareto_k": float(res.idata.posterior.attrs.get("pareto_k", float("nan"))),
+                                "note": str(res.idata.posterior.attrs["approximation"])}
+    if d.complete and getattr(res, "enumerates_profiles", True):
         out["ppc"] = res.ppc(seed=ppc_seed).to_dict()
+    elif d.complete:
+        out["ppc"] = None
+        out["ppc_skipped"] = f"the posterior predictive check enumerates 2^k profiles; k = {d.k} > 14"
     if d.n_groups > 1:
         out["group"] = d.group_name
         H = res.quantity("homogenization", True, ci)

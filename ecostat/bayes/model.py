@@ -186,11 +186,16 @@ class Model:
     def fit(self, *, draws: int = default("draws"), tune: int = default("tune"), chains: int = default("chains"),
             cores: int | None = default("cores"), seed: int = default("seed"),
             target_accept: float = default("target_accept"), sampler: str = default("sampler"),
-            progressbar: bool = default("progressbar"), random_seed: int | None = None):
+            progressbar: bool = default("progressbar"), backend: str | None = default("backend"),
+            mass_matrix: str | None = default("mass_matrix"), method: str = default("method"),
+            random_seed: int | None = None):
         """Sample the posterior with NUTS; returns a :class:`~ecostat.bayes.results.FitResult`.
 
-        The sampler settings are those of :func:`ecostat.fit`; the same model and
-        seed give the same draws bit for bit. ``random_seed`` is PyMC's name for ``seed``.
+        The sampler settings are those of :func:`ecostat.fit` and
+        :func:`ecostat.bayes.sampling.sampler_settings` (``sampler``, ``backend``,
+        ``mass_matrix``, ``method``); the same model and seed give the same draws
+        bit for bit (``random_seed`` is PyMC's name for ``seed``). A fit estimated
+        to take minutes warns before it starts.
 
         Examples
         --------
@@ -199,17 +204,24 @@ class Model:
         >>> res = m.fit(draws=300, tune=300, seed=1)  # doctest: +SKIP
         >>> print(res.summary())  # doctest: +SKIP
         """
+        import json
+
         from .results import FitResult
-        from .sampling import sample_model, sampler_settings
+        from .sampling import sample_model, sampler_settings, warn_if_coarse_grid, warn_if_slow
 
         if random_seed is not None:
             if seed != default("seed") and seed != random_seed:
                 raise EcostatError(f"seed={seed} and random_seed={random_seed} disagree; give one of them.")
             seed = random_seed
-        settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler)
-        idata = sample_model(self.build(), settings, progressbar)
-        return FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
-                         settings=settings, formula=self.formula)
+        settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler, backend, mass_matrix, method)
+        warn_if_slow(self.design, self.options, self.family, settings)
+        key = json.dumps(self.spec, sort_keys=True, default=str)
+        idata = sample_model(self.build, settings, progressbar, cache_key=key,
+                             spec=(self.design, self.family, self.options))
+        res = FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
+                        settings=settings, formula=self.formula)
+        warn_if_coarse_grid(self.design, self.options, self.family, res.draws)
+        return res
 
 
 def model(formula: str | ParsedFormula, data, *, family: str | None = default("family"), link: str = default("link"),

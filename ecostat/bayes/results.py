@@ -27,6 +27,7 @@ from ..report.provenance import versions as package_versions
 from ..report.result import Result
 from . import posterior as post
 from .families import FitOptions, get_family
+from .families.base import MAX_K_PATTERNS, MixtureFamily
 from .families.design import Design, design_from_arrays
 
 __all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
@@ -93,16 +94,43 @@ class FitResult(Result):
 
     @cached_property
     def pattern_probabilities(self) -> np.ndarray:
-        """Implied probability of every complete profile per draw and stratum, (S, U, 2^k)."""
+        """Implied probability of every complete profile per draw and stratum, (S, U, 2^k).
+
+        Enumerates the 2^k profiles: k <= 14 (``MAX_K_PATTERNS``). The ecosystem
+        quantities do not need it for the mixture families (see :attr:`quantity_draw_index`).
+        """
         return np.exp(self._family.pattern_log_prob(self.draws, self.design, self.options))
+
+    @property
+    def enumerates_profiles(self) -> bool:
+        """Whether the quantities come from the 2^k profile probabilities (else from the mixture components)."""
+        return not (self.design.k > MAX_K_PATTERNS and isinstance(self._family, MixtureFamily))
 
     @cached_property
     def _quantities(self) -> tuple[dict, dict]:
         d = self.design
+        if not self.enumerates_profiles:
+            return self._mixture_quantities()
+        self.quantity_draw_index = np.arange(self.n_draws)
         P = self.pattern_probabilities
         overall = post.ecosystem_quantities(post.overall_probabilities(P, d.strata_counts), d.k)
         groups = post.ecosystem_quantities(post.group_probabilities(P, d.strata_group, d.strata_counts, d.n_groups), d.k)
         return overall, groups
+
+    def _mixture_quantities(self) -> tuple[dict, dict]:
+        """The quantities from the mixture components (any k; exact; draws thinned only for cost)."""
+        d = self.design
+        moments, self.quantity_draw_index = self._family.mixture_moments(self.draws, d, self.options)
+        n = d.strata_counts.astype(float)
+        W = np.zeros((d.n_groups, d.n_strata))
+        W[d.strata_group, np.arange(d.n_strata)] = n
+        W /= W.sum(axis=1, keepdims=True)
+        out = []
+        for weights in (n / n.sum(), W):
+            m = post.average_moments(moments, weights)
+            out.append(post.quantities_from_moments(m["failure_rates"], m["systemic_failure_rate"],
+                                                    m["failure_count_distribution"], d.k))
+        return out[0], out[1]
 
     def quantity_draws(self, name: str, by_group: bool = False) -> np.ndarray:
         """Draws of a §6 quantity (see :func:`ecostat.bayes.posterior.ecosystem_quantities`), overall or (S, G, ...)."""

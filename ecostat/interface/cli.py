@@ -186,6 +186,7 @@ def _fit_settings(args) -> dict:
     else:
         model["model_by_group"] = args.model_by_group
     sampler = {k: getattr(args, k) for k in _SAMPLER_FLAGS} | extra_sampler
+    sampler |= {k: getattr(args, k) for k in ("sampler", "method") if getattr(args, k) != OPTIONS[k].default}
     return {"formula": args.formula, "family": args.family, "model": model, "priors": priors, "sampler": sampler}
 
 
