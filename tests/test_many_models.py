@@ -187,7 +187,7 @@ def test_many_models_quantities_without_enumeration():
     assert H.shape == (4,) and np.all(H > 1)
     from scipy import integrate, special, stats
     for i, sigma in enumerate(draws["sigma"]):  # P(all fail) and f_1 by adaptive quadrature over theta
-        def integrand(t, sel):
+        def integrand(t, sel, sigma=sigma, i=i):
             return stats.norm.pdf(t, 0, sigma) * np.prod(special.expit(t + draws["b"][i][sel]))
         sys = integrate.quad(integrand, -12 * sigma, 12 * sigma, args=(slice(None),), epsabs=0, epsrel=1e-10, limit=200)[0]
         f1 = integrate.quad(integrand, -12 * sigma, 12 * sigma, args=(slice(0, 1),), epsabs=0, epsrel=1e-10)[0]
@@ -196,7 +196,7 @@ def test_many_models_quantities_without_enumeration():
     dist = res.quantity_draws("failure_count_distribution")
     np.testing.assert_allclose(dist.sum(axis=-1), 1.0, rtol=1e-12)
     with pytest.raises(es.errors.EcostatError, match="2\\^k"):
-        res.pattern_probabilities
+        _ = res.pattern_probabilities
 
 
 def test_thinning_keeps_the_quantities_consistent():
