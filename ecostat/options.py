@@ -167,7 +167,7 @@ _OPTIONS = [
     _o("target_accept", float, 0.95, "NUTS target acceptance rate", "sampler", low=0.5, high=1.0, high_open=True,
        metavar="X"),
     _o("sampler", str, "nutpie", "NUTS implementation: nutpie (Rust NUTS on a compiled log density; fast) or pymc "
-       "(PyMC's NUTS, dense mass matrix)", "sampler", choices=("nutpie", "pymc")),
+       "(PyMC's NUTS, dense mass matrix)", "sampler", choices=("pymc", "nutpie")),
     _o("backend", str, None, "how nutpie's log density is compiled (default numba)", "sampler",
        choices=("numba", "c", "jax"), nullable=True, flag=""),
     _o("mass_matrix", str, None, "mass-matrix adaptation (default: low_rank for nutpie, dense for pymc)", "sampler",

@@ -138,7 +138,7 @@ def test_row_products_equal_the_gather_form(family, grouped, missing):
     if missing:
         fm = _missing(fm, missing, seed=6)
     fam = FAMILIES[family]
-    group = grouped and "group" in fam.supports
+    group = grouped and fam.takes_group
     design = make_design(fm, group=group)
     options = FitOptions(quadrature=24)
     draws = _prior_draws(design, family, options)
@@ -161,7 +161,7 @@ def _fit_from_draws(design, family, options, draws):
 @pytest.mark.parametrize("k", [3, 8])
 def test_mixture_quantities_equal_the_enumeration(family, k):
     fam = FAMILIES[family]
-    groups = {"a": 0.6, "b": 0.4} if "group" in fam.supports else None
+    groups = {"a": 0.6, "b": 0.4} if fam.takes_group else None
     fm = es.simulate(n=800, family="rasch", failure_rates=np.linspace(0.1, 0.5, k), groups=groups, seed=k)
     design = make_design(fm, group=groups is not None)
     options = FitOptions(quadrature=32)

@@ -61,7 +61,7 @@ def data(shock):
     return es.simulate(n=3000, family="shock", failure_rates=[0.1, 0.2, 0.3], shock=0.1, seed=4)
 
 
-SAMPLER = dict(draws=300, tune=300, chains=2, seed=1)
+SAMPLER = dict(draws=1000, tune=1000, chains=2, seed=1)
 
 
 def test_simulate_and_true_parameters(data):

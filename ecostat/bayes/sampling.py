@@ -101,6 +101,11 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
         import secrets
 
         seed = secrets.randbits(63)
+    if sampler == "nutpie" and tune == 0:  # nutpie's adaptation needs at least one tuning step
+        warnings.warn("tune=0: nutpie needs tuning steps, so PyMC's NUTS samples this fit (sampler='pymc').",
+                      EcostatWarning, stacklevel=3)
+        sampler, backend = "pymc", None
+        mass_matrix = None if mass_matrix in ("low_rank", None) else mass_matrix
     if sampler == "nutpie":
         backend = "numba" if backend is None else backend
         if backend not in BACKENDS:
@@ -359,9 +364,16 @@ def _sample_nutpie(model, s: dict, progressbar: bool, cache_key, spec=None):
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        idata = nutpie.sample(compiled, draws=s["draws"], tune=s["tune"], chains=s["chains"], cores=s["cores"],
-                              seed=s["seed"], target_accept=s["target_accept"], progress_bar=progressbar,
-                              save_warmup=False, low_rank_modified_mass_matrix=s["mass_matrix"] == "low_rank")
+        try:
+            idata = nutpie.sample(compiled, draws=s["draws"], tune=s["tune"], chains=s["chains"], cores=s["cores"],
+                                  seed=s["seed"], target_accept=s["target_accept"], progress_bar=progressbar,
+                                  save_warmup=False, low_rank_modified_mass_matrix=s["mass_matrix"] == "low_rank")
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # nutpie's Rust panics are BaseExceptions; its state is not reusable
+            _COMPILED.pop(cache_key, None)
+            raise EcostatError(f"nutpie failed while sampling ({type(exc).__name__}: {exc}); try sampler='pymc' "
+                               "(--sampler pymc) or other settings.") from None
     elapsed = time.perf_counter() - t0
     drop = [v for v in idata.posterior.data_vars if v not in keep]
     if drop:
