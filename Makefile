@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.ecostat-installed
 DOCS_STAMP := $(VENV)/.ecostat-docs-installed
 
-.PHONY: setup demo test test-all bench docs clean
+.PHONY: setup demo test test-all bench docs docs-quick clean
 
 setup: $(STAMP)
 
@@ -36,8 +36,15 @@ $(DOCS_STAMP): $(STAMP) pyproject.toml
 # Executes every vignette at its full settings (about 15 minutes on 2 cores; re-runs only changed
 # vignettes afterwards). ECOSTAT_DOCS_EXECUTE=off builds the pages without executing them.
 docs: $(DOCS_STAMP)
+	rm -rf docs/api/generated
 	$(BIN)/python -m sphinx -b html -j 1 --keep-going docs docs/_build/html
 	@echo "site: docs/_build/html/index.html"
+
+# Preview: the same site with every vignette in its quick mode (ECOSTAT_QUICK=1), a few minutes.
+docs-quick: $(DOCS_STAMP)
+	rm -rf docs/api/generated
+	ECOSTAT_DOCS_QUICK=1 $(BIN)/python -m sphinx -b html -j 1 --keep-going docs docs/_build/html-quick
+	@echo "site: docs/_build/html-quick/index.html"
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/vignettes docs/api/generated

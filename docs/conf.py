@@ -43,7 +43,8 @@ VIGNETTE_COPY.mkdir()
 for src in sorted((ROOT / "vignettes").glob("*.py")):
     shutil.copy2(src, VIGNETTE_COPY / src.name)
 
-source_suffix = {".md": "myst-nb", ".rst": "restructuredtext"}
+# .rst first: autosummary writes its generated API pages with the first suffix
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb"}
 nb_custom_formats = {".py": ["jupytext.reads", {"fmt": "py:percent"}]}
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "_templates", "conf.py", "jupyter_execute", "**.ipynb_checkpoints"]
@@ -53,10 +54,16 @@ root_doc = "index"
 # Full settings (ECOSTAT_QUICK unset). The kernel inherits this environment; figures are shown
 # inline, nothing is written next to the sources. "cache" re-executes a vignette only when its
 # code changed (jupyter-cache under docs/_build/.jupyter_cache).
-os.environ.pop("ECOSTAT_QUICK", None)
+# ECOSTAT_DOCS_QUICK=1 (make docs-quick) runs the vignettes in their quick mode instead: a preview of
+# the site in a few minutes, with its own execution cache so quick outputs never reach the full site.
+QUICK_PREVIEW = os.environ.get("ECOSTAT_DOCS_QUICK", "") not in ("", "0")
+if QUICK_PREVIEW:
+    os.environ["ECOSTAT_QUICK"] = "1"
+else:
+    os.environ.pop("ECOSTAT_QUICK", None)
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 nb_execution_mode = os.environ.get("ECOSTAT_DOCS_EXECUTE", "cache")
-nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
+nb_execution_cache_path = str(DOCS / "_build" / (".jupyter_cache_quick" if QUICK_PREVIEW else ".jupyter_cache"))
 nb_execution_timeout = 3600  # per cell; the slowest cell (mvprobit) takes a few minutes
 nb_execution_raise_on_error = True  # a vignette that errors fails the build
 nb_execution_show_tb = True
@@ -80,7 +87,7 @@ suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
 
 # -- HTML --------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
-html_title = f"ecostat {release}"
+html_title = f"ecostat {release}" + (" (quick preview: vignettes in quick mode)" if QUICK_PREVIEW else "")
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,

@@ -176,14 +176,11 @@ print(gee)
 SPEC = f"""
 name = "waimai-rasch"
 kind = "fit"
-description = "Rasch model of shared latent difficulty (logit link, default priors)."
+description = "Rasch model of shared latent difficulty (default logit link and priors)."
 formula = "fail ~ model + (1 | instance)"
 
 [data]
 models = ["google", "amazon", "baidu"]
-
-[model]
-link = "logit"
 
 [sampler]
 draws = {DRAWS}
