@@ -87,7 +87,7 @@ suppress_warnings = ["myst.header", "mystnb.unknown_mime_type"]
 
 # -- HTML --------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
-html_title = f"ecostat {release}" + (" (quick preview: vignettes in quick mode)" if QUICK_PREVIEW else "")
+html_title = "ecostat"
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -95,6 +95,8 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": []}
+if QUICK_PREVIEW:
+    html_theme_options["announcement"] = "Quick preview: the vignettes ran in their quick mode (ECOSTAT_QUICK=1)."
+html_sidebars = {"index": [], "api/index": []}
 html_static_path: list[str] = []
 sys.path.insert(0, str(ROOT))

@@ -59,9 +59,13 @@ warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
 def show(fig_or_ax, name):
     """Show a figure inline (notebook) or save it as OUT/name.png (script)."""
     fig = getattr(fig_or_ax, "figure", fig_or_ax)
-    if IN_NOTEBOOK:
-        from IPython.display import display
-        display(fig)
+    if IN_NOTEBOOK:  # as PNG bytes: ecostat's plots are plain Figures, not managed by pyplot's inline backend
+        import io
+
+        from IPython.display import Image, display
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+        display(Image(buf.getvalue()))
     else:
         OUT.mkdir(parents=True, exist_ok=True)
         fig.savefig(OUT / f"{name}.png", dpi=120, bbox_inches="tight")
