@@ -472,8 +472,8 @@ def parse_text(name: str, text: str):
             return float(text)
         except ValueError:
             raise ValueError(f"expected a number, got {text!r}") from None
-    if t is list:
-        return [v.strip() for v in str(text).split(",")]
+    if t is list:  # empty entries dropped: the reader says when no name is left
+        return [v.strip() for v in str(text).split(",") if v.strip()]
     return text
 
 
