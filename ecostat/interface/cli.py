@@ -149,6 +149,8 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     f.add_argument("--target-accept", type=_float, default=0.95, metavar="X",
                    help="NUTS target acceptance rate in [0.5, 1) (default 0.95)")
     f.add_argument("--out", metavar="FILE", help="save the fit (netCDF) for `ecostat compare` and es.load_fit")
+    f.add_argument("--force", action="store_true",
+                   help="replace an existing output file (--out); the input data are never overwritten")
 
     c = sub.add_parser("compare", help="rank saved fits (ecostat fit --out) by PSIS-LOO, side by side")
     c.add_argument("fits", metavar="FIT", nargs="+", help="fit files written by `ecostat fit --out`")
@@ -296,6 +298,10 @@ def cmd_fit(args) -> int:
         get_family(args.family)  # an unknown family fails before the data are read
     if not 0.5 <= args.target_accept < 1:
         raise EcostatError(f"--target-accept must be in [0.5, 1); got {args.target_accept}.")
+    if args.out:  # checked before the data are read and sampled: a fit must never be lost when it is saved
+        from ..bayes.persistence import check_output_path
+
+        check_output_path(args.out, inputs=[args.data], force=args.force)
     spec = getattr(args, "loaded_spec", None)
     if args.covariate is None and spec is not None and spec.data.get("covariates"):
         args.covariate = list(spec.data["covariates"])  # --covariate replaces the spec's list
@@ -321,7 +327,7 @@ def cmd_fit(args) -> int:
         # --group asks for the group to be modelled: a family without group structure says so instead of pooling
         res = fit_with(fm, group=True if args.group else None, covariates=covariates or None, **settings)
         if args.out:
-            path = res.save(args.out)
+            path = res.save(args.out, force=args.force)
             _progress(f"saved the fit to {path}")
         _progress("computing posterior quantities, predictive checks and PSIS-LOO")
         if args.json:
