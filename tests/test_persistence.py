@@ -152,7 +152,7 @@ def test_flipped_bytes_are_refused_or_harmless(saved, tmp_path):
 
 @pytest.mark.slow
 def test_many_flipped_bytes_are_refused_or_harmless(saved, tmp_path):
-    _flip_trials(saved, tmp_path, 1000, 2022)
+    _flip_trials(saved, tmp_path, 300, 2022)
 
 
 @pytest.mark.parametrize("where", ["posterior", "sample_stats", "constant_data", "observed_data"])

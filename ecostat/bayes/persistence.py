@@ -112,12 +112,8 @@ def check_output_path(path, *, inputs=(), force: bool = False) -> Path:
         if source is not None and _same_file(path, Path(os.fspath(source))):
             raise EcostatError(f"{text} is the input file {os.fspath(source)}; writing the result there would destroy "
                                "the data. Choose another path.")
-    if path.exists() or path.is_symlink():
-        if not force:
-            raise EcostatError(f"{text} already exists; choose another path, or pass --force (force=True) to "
-                               "replace it.")
-        if not os.access(path, os.W_OK) and not os.access(parent, os.W_OK):
-            raise EcostatError(f"cannot replace {text}: no permission.")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise EcostatError(f"{text} already exists; choose another path, or pass --force (force=True) to replace it.")
     return path
 
 
