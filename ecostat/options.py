@@ -181,6 +181,7 @@ _OPTIONS = [
     # -- command line only ---------------------------------------------------------------------------
     _o("out", str, None, "where to write the result (fit: a netCDF file; demo: a folder of PNG figures)", "cli",
        nullable=True, metavar="PATH"),
+    _o("force", bool, False, "replace an existing output file (--out); the input data are never overwritten", "cli"),
     _o("json", bool, False, "print exactly one JSON object on stdout", "cli"),
     _o("spec", str, None, "named analysis (models/*.toml) whose settings become the defaults", "cli",
        nullable=True, metavar="FILE"),
@@ -201,7 +202,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "describe": (*_DATA, "n_boot", "seed", "ci", "bootstrap_by", "hard_easy", "rule", "pairwise", "max_groups", "json",
                  "spec"),
     "baseline": (*_DATA, "rule", "n_sim", "seed", "json", "spec"),
-    "fit": (*_DATA, "covariates", "formula", "family", "grouped", *_MODEL, *_SAMPLER, "out", "json", "spec"),
+    "fit": (*_DATA, "covariates", "formula", "family", "grouped", *_MODEL, *_SAMPLER, "out", "force", "json", "spec"),
     "demo": ("n", "seed", "n_boot", "family", "draws", "out", "json"),
     "compare": ("ci", "json"),
 }

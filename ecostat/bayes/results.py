@@ -3,14 +3,13 @@
 A :class:`FitResult` is what :func:`ecostat.fit` returns. Everything it reports is
 computed per posterior draw from the profile probabilities the family implies
 (:mod:`ecostat.bayes.posterior`), so every number comes with an HDI and beside its
-value under independence. ``save``/``load`` write one netCDF file (the
-InferenceData, the design in ``constant_data``, the spec as JSON attributes)
-and round-trip exactly.
+value under independence. ``save``/``load`` write and read one netCDF file (the
+InferenceData, the design in ``constant_data``, the spec as JSON attributes),
+round-trip exactly and verify the file (:mod:`ecostat.bayes.persistence`).
 """
 
 from __future__ import annotations
 
-import json
 import warnings
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 import arviz as az
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from ..errors import EcostatError, EcostatWarning
 from ..options import default, interval_mass
@@ -28,7 +26,7 @@ from ..report.result import Result
 from . import posterior as post
 from .families import FitOptions, get_family
 from .families.base import MAX_K_PATTERNS, MixtureFamily
-from .families.design import Design, design_from_arrays
+from .families.design import Design
 
 __all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
 
@@ -275,45 +273,25 @@ class FitResult(Result):
         return (f"<FitResult {self.family}: {self.design.n_instances} instances x {self.design.k} models, "
                 f"{self.n_draws} draws>")
 
-    # -- persistence -----------------------------------------------------------------------------
-    def _meta(self) -> dict:
-        d = self.design
-        return {"family": self.family, "options": self.options.to_dict(), "settings": self.settings,
-                "versions": self.versions, "digest": self.digest, "models": list(d.models),
-                "group_levels": list(d.group_levels), "group_name": d.group_name,
-                "covariate_names": list(d.covariate_names), "formula": self.formula, "format": 1}
+    # -- persistence (ecostat.bayes.persistence) --------------------------------------------------------
+    def save(self, path, *, force: bool = False) -> Path:
+        """Write the fit to one netCDF file; :meth:`load` reads it back exactly (:func:`~ecostat.bayes.persistence.save_fit`).
 
-    def save(self, path) -> Path:
-        """Write the fit to one netCDF file (InferenceData + design + spec); :meth:`load` reads it back exactly."""
-        path = Path(path)
-        idata = self.idata.copy()
-        arrays = self.design.to_arrays()
-        ds = xr.Dataset({f"design_{key}": (tuple(f"design_{key}_dim{i}" for i in range(np.ndim(v))), np.asarray(v))
-                         for key, v in arrays.items()})
-        ds.attrs["ecostat"] = json.dumps(self._meta())
-        if "constant_data" in idata.groups():
-            del idata.constant_data
-        idata.add_groups(constant_data=ds)
-        idata.to_netcdf(str(path), engine="h5netcdf")
-        return path
+        The file carries a format version and SHA-256 checksums of the draws, sample stats, design
+        and metadata; it is written atomically, and an existing file is replaced only with ``force=True``.
+        """
+        from .persistence import save_fit
+
+        return save_fit(self, path, force=force)
 
     @classmethod
     def load(cls, path) -> FitResult:
-        """Read a fit written by :meth:`save`."""
-        path = Path(path)
-        if not path.exists():
-            raise EcostatError(f"no fit file at {path}; write one with FitResult.save or `ecostat fit --out`.")
-        idata = az.from_netcdf(str(path), engine="h5netcdf")
-        for g in idata.groups():
-            getattr(idata, g).load()
-        if "constant_data" not in idata.groups() or "ecostat" not in idata.constant_data.attrs:
-            raise EcostatError(f"{path} is not an ecostat fit (no design/spec in constant_data).")
-        meta = json.loads(idata.constant_data.attrs["ecostat"])
-        arrays = {v[len("design_"):]: idata.constant_data[v].values for v in idata.constant_data.data_vars}
-        design = design_from_arrays(arrays, meta["models"], meta["group_levels"], meta["group_name"],
-                                    meta["covariate_names"])
-        res = cls(meta["family"], FitOptions(**meta["options"]), design, idata, meta["settings"],
-                  versions=meta["versions"], check=False, formula=meta.get("formula"))
+        """Read a fit written by :meth:`save`, verified (:func:`~ecostat.bayes.persistence.read_fit`)."""
+        from .persistence import read_fit
+
+        idata, meta, design, options = read_fit(path)
+        res = cls(meta["family"], options, design, idata, meta["settings"], versions=meta["versions"], check=False,
+                  formula=meta.get("formula"))
         if res.digest != meta["digest"]:
             raise EcostatError(f"{path}: the stored design does not match its digest; the file is corrupt.")
         return res
@@ -321,6 +299,11 @@ class FitResult(Result):
 
 def load_fit(path) -> FitResult:
     """Read a fit saved with :meth:`FitResult.save` (or ``ecostat fit --out FILE``).
+
+    The file's format version, SHA-256 checksums and design digest are verified; a
+    missing, empty, truncated, corrupted, edited or foreign file raises an
+    :class:`~ecostat.errors.EcostatError` saying what is wrong
+    (:mod:`ecostat.bayes.persistence`).
 
     Examples
     --------

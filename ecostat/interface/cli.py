@@ -200,6 +200,10 @@ def cmd_fit(args) -> int:
                            "(1 | instance)\" or --spec models/NAME.toml (a fit spec, kind = \"fit\").")
     if args.family is not None:
         get_family(args.family)  # an unknown family fails before the data are read
+    if args.out:  # checked before the data are read and sampled: a fit must never be lost when it is saved
+        from ..bayes.persistence import check_output_path
+
+        check_output_path(args.out, inputs=[args.data], force=args.force)
     spec = getattr(args, "loaded_spec", None)
     covariates = _covariates(args) or (list(spec.data.get("covariates", [])) if spec is not None else [])
     parsed = None
@@ -228,7 +232,7 @@ def cmd_fit(args) -> int:
         res = specs.fit_with(fm, grouped=True if args.group else None, covariates=covariates or None, parsed=parsed,
                              **settings)
         if args.out:
-            path = res.save(args.out)
+            path = res.save(args.out, force=args.force)
             _progress(f"saved the fit to {path}")
         _progress("computing posterior quantities, predictive checks and PSIS-LOO")
         _emit(res, args.json)
