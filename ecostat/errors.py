@@ -12,6 +12,7 @@ __all__ = [
     "DataError",
     "UndefinedMetricError",
     "EcostatWarning",
+    "warn_at_caller",
 ]
 
 
@@ -29,6 +30,32 @@ class UndefinedMetricError(EcostatError):
 
 class EcostatWarning(UserWarning):
     """Something was done on the user's behalf that they should know about."""
+
+
+def warn_at_caller(message: str, category: type[Warning] = EcostatWarning) -> None:
+    """``warnings.warn`` pointing at the user's line: the first frame outside the ecostat package.
+
+    A fixed ``stacklevel`` points into the library whenever the warning is
+    raised a few calls deep (``es.fit`` -> ``Model.fit`` -> ``FitResult``); this
+    walks up the stack instead, so the ``file:line`` of the message (and a
+    ``-W error`` traceback) names the user's call.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_at_caller("look here")
+    >>> caught[0].category.__name__, caught[0].filename.endswith("errors.py")
+    ('EcostatWarning', False)
+    """
+    import sys
+    import warnings
+
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "ecostat":
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def preview(values, limit: int = 5) -> str:

@@ -248,10 +248,14 @@ def _cell_tex(cell, wrapped: bool) -> str:
 
 def choose_layout(lay: Layout, *, span: str = "auto", size: str = "small", shape: str = "auto",
                   long_name: str = "column"):
-    """The layout a table is typeset in (wide, or long where wide does not fit), its column plan and its float.
+    """The layout a table is typeset in, its column plan, its float and its font size.
 
-    Returns ``(layout, (specs, headers, wrapped, width), "column" or "page")``;
-    the arguments are those of :func:`render_table`.
+    In order: the wide table at ``size`` in a column, then on the page (where
+    ``span`` allows); the long table (:meth:`Layout.melt`, for tables whose
+    columns are parallel: fits side by side, groups) likewise; then the same at
+    the next smaller font sizes. Returns ``(layout, (specs, headers, wrapped,
+    width), "column" or "page", size)``; width is infinite where nothing fits
+    (the table is then set at natural width). Arguments as in :func:`render_table`.
     """
     if span not in ("auto", "column", "page"):
         raise EcostatError(f"span must be 'auto', 'column' or 'page'; got {span!r}.")
@@ -261,24 +265,26 @@ def choose_layout(lay: Layout, *, span: str = "auto", size: str = "small", shape
         raise EcostatError(f"shape must be 'auto', 'wide' or 'long'; got {shape!r}.")
     if not lay.columns:
         raise EcostatError(f"table {lay.title!r} has no columns to typeset.")
-    size_pt = SIZES[size]
+    # a long table only where the columns are parallel (no interval column of its own to pull apart)
+    can_melt = len(lay.columns) > 2 and not any(c.label == lay.interval_label for c in lay.columns)
     shapes = {"wide": [lay], "long": [lay.melt(long_name)], "auto": [lay]}[shape]
-    if shape == "auto" and len(lay.columns) > 2:
+    if shape == "auto" and can_melt:
         shapes.append(lay.melt(long_name))
-    for candidate in shapes:
-        if span in ("auto", "column"):
-            plan = _plan(candidate, COLUMN_PT, size_pt)
-            if plan is not None:
-                return candidate, plan, "column"
-        if span != "column":
-            plan = _plan(candidate, PAGE_PT, size_pt)
-            if plan is not None:
-                return candidate, plan, "page"
-    # does not fit at the asked size: the first shape at natural widths (the LaTeX says so in a comment)
+    order = list(SIZES)
+    for size_ in order[order.index(size):] if size != "normalsize" else [size]:
+        for candidate in shapes:
+            if span in ("auto", "column"):
+                plan = _plan(candidate, COLUMN_PT, SIZES[size_])
+                if plan is not None:
+                    return candidate, plan, "column", size_
+            if span != "column":
+                plan = _plan(candidate, PAGE_PT, SIZES[size_])
+                if plan is not None:
+                    return candidate, plan, "page", size_
     lay = shapes[0]
     grid = lay.columns[1:] if lay.spanning else lay.columns
     plan = (["r" if c.numeric else "l" for c in grid], [[c.label] for c in grid], set(), float("inf"))
-    return lay, plan, ("column" if span == "column" else "page")
+    return lay, plan, ("column" if span == "column" else "page"), size
 
 
 def render_table(lay: Layout, *, caption: str | None = None, label: str | None = None, span: str = "auto",
@@ -307,7 +313,8 @@ def render_table(lay: Layout, *, caption: str | None = None, label: str | None =
     long_name : str
         Header of the column that names the melted columns.
     """
-    lay, plan, chosen = choose_layout(lay, span=span, size=size, shape=shape, long_name=long_name)
+    asked = size
+    lay, plan, chosen, size = choose_layout(lay, span=span, size=size, shape=shape, long_name=long_name)
     specs, headers, wrapped, width = plan
     grid = lay.columns[1:] if lay.spanning else lay.columns
     end = "\\tabularnewline" if (len(specs) - 1) in wrapped else "\\\\"
@@ -316,7 +323,15 @@ def render_table(lay: Layout, *, caption: str | None = None, label: str | None =
     if lay.dropped:
         lines.append("% columns left out (columns=[...] shows them): " + ", ".join(map(str, lay.dropped)))
     if width == float("inf"):
-        lines.append(f"% wider than the text at \\{size}: choose fewer columns (columns=[...]) or a smaller size")
+        where = "a column" if chosen == "column" else "the text width"
+        lines.append(f"% wider than {where} even at \\scriptsize: choose fewer columns (columns=[...])")
+        from ..errors import EcostatWarning, warn_at_caller
+
+        hint = " or span='page'" if chosen == "column" else ""
+        warn_at_caller(f"table {lay.title!r} is wider than {where} of a 10 pt article; choose fewer columns "
+                       f"(columns=[...]){hint}.", EcostatWarning)
+    elif size != asked:
+        lines.append(f"% set in \\{size}: at \\{asked} it is wider than {'a column' if chosen == 'column' else 'the text'}")
     if float_:
         lines += [f"\\begin{{{env}}}[{placement or ('tp' if env == 'table*' else 'htbp')}]", "\\centering",
                   f"\\{size}", f"\\setlength{{\\tabcolsep}}{{{TABCOLSEP_PT:g}pt}}"]
