@@ -42,13 +42,17 @@ from .descriptive.metrics import (
 )
 from .descriptive.pairwise import cohens_kappa, double_fault, pairwise_agreement_frame, yules_q
 from .plots import (
+    plot_correlation,
+    plot_difficulty,
     plot_failure_distribution,
+    plot_forest,
     plot_group_excess,
     plot_hard_easy_grid,
     plot_improvement_scatter,
     plot_improvements,
     plot_observed_vs_baseline,
     plot_ppc,
+    plot_ppc_panels,
 )
 from .descriptive.poibin import poisson_binomial_pmf
 from .data.profiles import ProfileTable
@@ -90,7 +94,8 @@ __all__ = [
     "Spec", "load_spec",
     # plots
     "plot_failure_distribution", "plot_observed_vs_baseline", "plot_hard_easy_grid", "plot_group_excess",
-    "plot_improvements", "plot_improvement_scatter", "plot_ppc",
+    "plot_improvements", "plot_improvement_scatter", "plot_ppc", "plot_ppc_panels", "plot_forest", "plot_difficulty",
+    "plot_correlation",
     # errors
     "EcostatError", "DataError", "UndefinedMetricError", "EcostatWarning",
 ]
