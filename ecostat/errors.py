@@ -13,6 +13,7 @@ __all__ = [
     "UndefinedMetricError",
     "EcostatWarning",
     "warn_at_caller",
+    "user_stacklevel",
 ]
 
 
@@ -32,13 +33,28 @@ class EcostatWarning(UserWarning):
     """Something was done on the user's behalf that they should know about."""
 
 
+def user_stacklevel() -> int:
+    """``stacklevel`` for a ``warnings.warn`` in the calling function that points at the user's line.
+
+    That is the first frame outside the ecostat package: a fixed ``stacklevel``
+    points into the library whenever the warning is raised a few calls deep
+    (``es.fit`` -> ``Model.fit`` -> ``FitResult``). Use as
+    ``warnings.warn(msg, EcostatWarning, stacklevel=user_stacklevel())``.
+    """
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "ecostat":
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def warn_at_caller(message: str, category: type[Warning] = EcostatWarning) -> None:
     """``warnings.warn`` pointing at the user's line: the first frame outside the ecostat package.
 
-    A fixed ``stacklevel`` points into the library whenever the warning is
-    raised a few calls deep (``es.fit`` -> ``Model.fit`` -> ``FitResult``); this
-    walks up the stack instead, so the ``file:line`` of the message (and a
-    ``-W error`` traceback) names the user's call.
+    The ``file:line`` of the message (and a ``-W error`` traceback) names the
+    user's call, and ``DeprecationWarning`` s are shown (Python shows them for
+    code in ``__main__`` only).
 
     Examples
     --------

@@ -152,7 +152,8 @@ _OPTIONS = [
     _o("target_accept", float, 0.95, "NUTS target acceptance rate", "sampler", low=0.5, high=1.0, high_open=True,
        metavar="X"),
     _o("sampler", str, "pymc", "NUTS implementation", "sampler", choices=("pymc", "nutpie"), flag=""),
-    _o("progressbar", bool, False, "show the sampler's progress bar", "sampler", flag=""),
+    _o("progressbar", bool, None, "show the sampler's progress bar (default: when standard error is a terminal)",
+       "sampler", flag="", nullable=True),
     # -- the demo ------------------------------------------------------------------------------------
     _o("n", int, 20000, "instances of the simulated demo ecosystem", "cli", low=1),
     # -- command line only ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
         quadrature: int = default("quadrature"), draws: int = default("draws"), tune: int = default("tune"),
         chains: int = default("chains"), cores: int | None = default("cores"), seed: int = default("seed"),
         target_accept: float = default("target_accept"), sampler: str = default("sampler"),
-        progressbar: bool = default("progressbar"), random_seed: int | None = None, group: bool | None = None):
+        progressbar: bool | None = default("progressbar"), random_seed: int | None = None, group: bool | None = None):
     """Fit a Bayesian latent-difficulty family to a failure matrix.
 
     The likelihood is collapsed onto the profile table (``docs/architecture.md``): latent
@@ -65,7 +65,10 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
         NUTS target acceptance (default 0.95: HAPI imdb latent_class had 2 divergences at 0.9).
     sampler : {"pymc", "nutpie"}
         ``nutpie`` needs the optional package of that name.
-    progressbar : bool
+    progressbar : bool, optional
+        Show the sampler's progress bar; default (None) when standard error
+        is a terminal (an interactive session), not in logs, notebooks' captured
+        output or tests.
 
     Returns
     -------

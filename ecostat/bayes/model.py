@@ -18,7 +18,7 @@ import warnings
 import pandas as pd
 
 from ..data.failures import FailureMatrix
-from ..errors import DataError, EcostatError
+from ..errors import DataError, EcostatError, warn_at_caller
 from ..options import default
 from .families import FitOptions, get_family, make_design
 from .families.design import Design
@@ -81,8 +81,8 @@ class Model:
         if group is not None:  # the 0.1 name of ``grouped``
             import warnings
 
-            warnings.warn("fit(group=...) is now grouped=... (group names the column when reading data).",
-                          DeprecationWarning, stacklevel=3)
+            warn_at_caller("fit(group=...) is now grouped=... (group names the column when reading data).",
+                           DeprecationWarning)
             grouped = group if grouped is None else grouped
         fam = get_family(family or "rasch")
         options = FitOptions(link=link, n_classes=n_classes, model_by_group=model_by_group, quadrature=quadrature,
@@ -187,7 +187,7 @@ class Model:
     def fit(self, *, draws: int = default("draws"), tune: int = default("tune"), chains: int = default("chains"),
             cores: int | None = default("cores"), seed: int = default("seed"),
             target_accept: float = default("target_accept"), sampler: str = default("sampler"),
-            progressbar: bool = default("progressbar"), random_seed: int | None = None):
+            progressbar: bool | None = default("progressbar"), random_seed: int | None = None):
         """Sample the posterior with NUTS; returns a :class:`~ecostat.bayes.results.FitResult`.
 
         The sampler settings are those of :func:`ecostat.fit`; the same model and
@@ -209,8 +209,19 @@ class Model:
             seed = random_seed
         settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler)
         idata = sample_model(self.build(), settings, progressbar)
-        return FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
-                         settings=settings, formula=self.formula)
+        res = FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
+                        settings=settings, formula=self.formula, check=False)
+        _warn_if_not_converged(res)
+        return res
+
+
+def _warn_if_not_converged(res) -> None:
+    """The fit's convergence warning (:meth:`FitResult.warn_if_not_converged`), pointing at the user's call."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res.warn_if_not_converged()
+    for w in caught:
+        warn_at_caller(str(w.message), w.category)
 
 
 def model(formula: str | ParsedFormula, data, *, family: str | None = default("family"), link: str = default("link"),
@@ -348,7 +359,7 @@ def _from_long(formula: str, family, df: pd.DataFrame, decision_maker: str) -> t
         failure = parsed.response
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
-        fm = read_long(df, instance=parsed.instance or "instance", model=decision_maker, failure=failure,
+        fm = read_long(df, id=parsed.instance or "instance", model=decision_maker, failure=failure,
                        group=parsed.group, covariates=list(parsed.covariates), version_pattern=None)
     return parsed, fm
 

@@ -33,9 +33,19 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
     return s
 
 
-def sample_model(model, s: dict, progressbar: bool = False):
-    """NUTS on a built model with settings from :func:`sampler_settings`; returns InferenceData."""
+def sample_model(model, s: dict, progressbar: bool | None = None):
+    """NUTS on a built model with settings from :func:`sampler_settings`; returns InferenceData.
+
+    ``progressbar=None`` (the default of the ``progressbar`` option) shows the
+    sampler's progress bar when standard error is a terminal, not in a log file
+    or a test run.
+    """
+    import sys
+
     import pymc as pm
+
+    if progressbar is None:
+        progressbar = bool(getattr(sys.stderr, "isatty", lambda: False)())
 
     with model, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=UserWarning, module="pymc")
