@@ -313,6 +313,13 @@ def render_table(lay: Layout, *, caption: str | None = None, label: str | None =
     long_name : str
         Header of the column that names the melted columns.
     """
+    if not lay.columns:  # nothing to typeset: the caption and a word, so that references still resolve
+        if not float_:
+            return f"% table {latex_escape(lay.title)} is empty"
+        lines = ["\\begin{table}[htbp]", "\\centering", f"\\{size}"]
+        lines += [f"\\caption{{{latex_escape(caption)}}}"] if caption else []
+        lines += [f"\\label{{{label}}}"] if label else []
+        return "\n".join(lines + ["(empty)", "\\end{table}"])
     asked = size
     lay, plan, chosen, size = choose_layout(lay, span=span, size=size, shape=shape, long_name=long_name)
     specs, headers, wrapped, width = plan
