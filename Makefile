@@ -1,11 +1,13 @@
 # Two commands: `make demo` (set up + run the main job) and `make test` (set up + run the tests).
-# Both create or reuse the virtual environment in .venv.
+# Both create or reuse the virtual environment in .venv. `make docs` builds the documentation site
+# (README, API reference, executed vignettes) into docs/_build/html.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.ecostat-installed
+DOCS_STAMP := $(VENV)/.ecostat-docs-installed
 
-.PHONY: setup demo test test-all bench clean
+.PHONY: setup demo test test-all bench docs docs-quick clean
 
 setup: $(STAMP)
 
@@ -27,5 +29,22 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_describe.py
 
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $(DOCS_STAMP)
+
+# Executes every vignette at its full settings (about 15 minutes on 2 cores; re-runs only changed
+# vignettes afterwards). ECOSTAT_DOCS_EXECUTE=off builds the pages without executing them.
+docs: $(DOCS_STAMP)
+	rm -rf docs/api/generated
+	$(BIN)/python -m sphinx -b html -j 1 --keep-going docs docs/_build/html
+	@echo "site: docs/_build/html/index.html"
+
+# Preview: the same site with every vignette in its quick mode (ECOSTAT_QUICK=1), a few minutes.
+docs-quick: $(DOCS_STAMP)
+	rm -rf docs/api/generated
+	ECOSTAT_DOCS_QUICK=1 $(BIN)/python -m sphinx -b html -j 1 --keep-going docs docs/_build/html-quick
+	@echo "site: docs/_build/html-quick/index.html"
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache docs/_build docs/vignettes docs/api/generated

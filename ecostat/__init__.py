@@ -7,16 +7,26 @@ uncertainty. Start with :func:`read_wide` / :func:`read_hapi` and
 :func:`describe`.
 """
 
+from . import datasets
+from ._moved import install as _install_moved_paths
+from .bayes.formula import FormulaError, parse_formula
+from .bayes.simulate import simulate, simulate_parameters
+from .data.failures import FailureMatrix, parse_columns
+from .data.profiles import ProfileTable
+from .data.readers import from_predictions, read_hapi, read_long, read_table, read_wide
 from .descriptive import alternatives, groups, improvement, leader, pairwise
 from .descriptive.alternatives import alternative_metrics_frame, exp_exp, min_exp, pairwise_metrics
-from .descriptive.baselines import PAPER_ALPHAS, PAPER_DELTAS, fit_hard_easy, hard_easy_distribution, hard_easy_grid, hard_easy_rates
+from .descriptive.baseline import BaselineResult, baseline
+from .descriptive.baselines import (
+    PAPER_ALPHAS,
+    PAPER_DELTAS,
+    fit_hard_easy,
+    hard_easy_distribution,
+    hard_easy_grid,
+    hard_easy_rates,
+)
 from .descriptive.bootstrap import BootstrapResult, bootstrap, bootstrap_frame, resample_counts
 from .descriptive.describe import Description, describe
-from ._moved import install as _install_moved_paths
-from .report.provenance import package_version as _package_version
-from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
-from .data.failures import FailureMatrix, parse_columns
-from .bayes.formula import FormulaError, parse_formula
 from .descriptive.gof import goodness_of_fit
 from .descriptive.groups import (
     bin_covariate,
@@ -28,8 +38,6 @@ from .descriptive.groups import (
     unfairness,
 )
 from .descriptive.improvement import improvement_analysis, improvements, threshold_sweep, transitions
-from .data.readers import from_predictions, read_hapi, read_long, read_table, read_wide
-from . import datasets
 from .descriptive.leader import leader_following, leader_following_systemic
 from .descriptive.metrics import (
     expected_systemic_failure_rate,
@@ -41,6 +49,9 @@ from .descriptive.metrics import (
     systemic_failure_rate,
 )
 from .descriptive.pairwise import cohens_kappa, double_fault, pairwise_agreement_frame, yules_q
+from .descriptive.poibin import poisson_binomial_pmf
+from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
+from .interface.spec import Spec, load_spec
 from .plots import (
     plot_correlation,
     plot_difficulty,
@@ -54,10 +65,7 @@ from .plots import (
     plot_ppc,
     plot_ppc_panels,
 )
-from .descriptive.poibin import poisson_binomial_pmf
-from .data.profiles import ProfileTable
-from .bayes.simulate import simulate, simulate_parameters
-from .interface.spec import Spec, load_spec
+from .report.provenance import package_version as _package_version
 from .report.summary import Summary
 
 _install_moved_paths()  # old module paths (ecostat.leader, ...) resolve with a DeprecationWarning
@@ -81,7 +89,7 @@ __all__ = [
     "improvement", "transitions", "improvement_analysis", "improvements", "threshold_sweep",
     # baselines
     "PAPER_ALPHAS", "PAPER_DELTAS", "hard_easy_rates", "hard_easy_distribution", "hard_easy_grid", "fit_hard_easy",
-    "goodness_of_fit",
+    "goodness_of_fit", "baseline", "BaselineResult",
     # uncertainty and reporting
     "bootstrap", "bootstrap_frame", "resample_counts", "BootstrapResult", "describe", "Description", "Summary",
     # Bayesian families (imported on first use: PyMC loads in seconds)

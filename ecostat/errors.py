@@ -2,7 +2,7 @@
 
 Every error a user can provoke with bad input is an :class:`EcostatError`, a
 subclass of :class:`ValueError`, whose message names the offending column, row
-or value and says how to fix it (DESIGN §11).
+or value and says how to fix it (docs/architecture.md §11).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ __all__ = [
     "EcostatError",
     "DataError",
     "UndefinedMetricError",
+    "FormulaError",
     "EcostatWarning",
     "warn_at_caller",
     "user_stacklevel",
@@ -27,6 +28,10 @@ class DataError(EcostatError):
 
 class UndefinedMetricError(EcostatError):
     """A metric is mathematically undefined on these data (e.g. a 0/0 ratio)."""
+
+
+class FormulaError(EcostatError):
+    """A formula cannot be read or asks for something no family provides."""
 
 
 class EcostatWarning(UserWarning):

@@ -24,10 +24,12 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .errors import EcostatError
 
 __all__ = ["Option", "OPTIONS", "VERBS", "SECTIONS", "default", "check", "check_all", "parse_text", "flag_of",
-           "spec_keys", "describe_options"]
+           "spec_keys", "describe_options", "interval_mass", "whole_number"]
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,9 @@ class Option:
         Value when the setting is not given (``None``: "not set"; see ``help``).
     help : str
         One sentence for ``--help``, the README and error messages.
-    section : str
-        Spec section holding it: ``data``, ``options``, ``model``, ``priors``, ``sampler``, ``fit``
-        (top level of a fit spec) or ``cli`` (command line only).
+    section : str or tuple of str
+        Spec section holding it (the first one a kind of spec has): ``data``, ``options``, ``model``, ``priors``, ``sampler``, ``fit``
+        (top level of a fit spec), ``cli`` (command line only) or ``python`` (Python only).
     choices : tuple, optional
     low, high : float, optional
         Inclusive bounds (``low_open`` / ``high_open`` make them strict).
@@ -60,13 +62,15 @@ class Option:
         Placeholder in ``--help``.
     why : str, optional
         The reason for the range, added to the error message.
+    keywords : tuple of str
+        Text values accepted besides the type (e.g. ``"auto"``).
     """
 
     name: str
     type: type
     default: Any
     help: str
-    section: str
+    section: str | tuple
     choices: tuple | None = None
     low: float | None = None
     high: float | None = None
@@ -77,6 +81,7 @@ class Option:
     nullable: bool = False
     metavar: str | None = None
     why: str | None = None
+    keywords: tuple = ()
 
     @property
     def cli_flag(self) -> str | None:
@@ -107,11 +112,17 @@ _OPTIONS = [
        "(instance, decision-maker)", "data", choices=("wide", "long")),
     _o("model_col", str, "model", "long layout: decision-maker column", "data"),
     _o("prediction_col", str, "prediction", "long layout: prediction column", "data"),
+    _o("na_values", list, None, "cell values read as missing besides empty cells (e.g. NA; comma-separated on the "
+       "command line); by default a class named NA or None is a class", "data", nullable=True, flag="--na",
+       metavar="VALUES"),
+    _o("encoding", str, None, "text encoding of the file (default: UTF-8, with or without a BOM; e.g. latin-1)",
+       "data", nullable=True),
     # -- descriptive analyses ([options]) ------------------------------------------------------------
     _o("n_boot", int, 1000, "bootstrap replicates (0 = no intervals)", "options", low=0, aliases=("--bootstrap",),
-       metavar="N"),
+       metavar="N", why="0 means no intervals"),
     _o("seed", int, 0, "seed of every random draw (bootstrap, simulation, NUTS): the same seed gives the same "
-       "numbers bit for bit", "options", low=0),
+       "numbers bit for bit; None draws a fresh seed, which the result records", ("options", "sampler"), low=0,
+       nullable=True),
     _o("ci", float, 0.95, "mass of every interval (bootstrap percentile interval, posterior HDI)", "options",
        low=0.0, high=1.0, low_open=True, high_open=True),
     _o("bootstrap_by", str, "instance", "resample instances overall, or within each group (group sizes fixed)",
@@ -119,6 +130,9 @@ _OPTIONS = [
     _o("hard_easy", bool, False, "add the hard/easy grid of Toups App. A.3", "options"),
     _o("rule", str, "strict", "hard/easy validity rule: strict rejects easy rates < 0 and hard rates > 1; paper "
        "only the first (Toups App. A.3)", "options", choices=("strict", "paper")),
+    _o("max_groups", int, "auto", "refuse a grouping with more groups than this ('auto': min(1000, max(10, N/2)); "
+       "none: no cap): a grouping by an id column is almost certainly a mistake", "options", low=1, nullable=True,
+       keywords=("auto",)),
     _o("pairwise", bool, None, "report the pairwise agreement measures (default: when k <= 20)", "options",
        nullable=True),
     _o("n_sim", int, 999, "parametric-bootstrap replicates of the goodness-of-fit tests (0 = skip)", "options",
@@ -126,11 +140,12 @@ _OPTIONS = [
     # -- what a Bayesian fit fits (top level of a fit spec) ------------------------------------------
     _o("formula", str, None, "R-style model, e.g. \"fail ~ model + (1 | instance)\" (grammar: ecostat.bayes.formula)",
        "fit", nullable=True, metavar="FORMULA"),
-    _o("family", str, None, "Bayesian family (default: the one the formula implies; rasch without a formula)",
+    _o("family", str, None, "Bayesian family (default: the one the formula implies; rasch without a formula; the "
+       "demo's 'none' skips its fit)",
        "fit", nullable=True, metavar="F"),
     # -- model structure ([model]) -------------------------------------------------------------------
     _o("grouped", bool, None, "model the data's group (default: when the data have one and the family takes "
-       "groups)", "model", nullable=True, flag=""),
+       "groups; a spec or the command line asks for it by naming the group column)", "python", nullable=True, flag=""),
     _o("link", str, "logit", "link of the latent-trait families", "model", choices=("logit", "probit")),
     _o("n_classes", int, 2, "classes of latent_class", "model", low=2, aliases=("--classes",), metavar="C",
        why="latent_class needs n_classes >= 2"),
@@ -151,7 +166,14 @@ _OPTIONS = [
        flag=""),
     _o("target_accept", float, 0.95, "NUTS target acceptance rate", "sampler", low=0.5, high=1.0, high_open=True,
        metavar="X"),
-    _o("sampler", str, "pymc", "NUTS implementation", "sampler", choices=("pymc", "nutpie"), flag=""),
+    _o("sampler", str, "nutpie", "NUTS implementation: nutpie (Rust NUTS on a compiled log density; fast) or pymc "
+       "(PyMC's NUTS, dense mass matrix)", "sampler", choices=("pymc", "nutpie")),
+    _o("backend", str, None, "how nutpie's log density is compiled (default numba)", "sampler",
+       choices=("numba", "c", "jax"), nullable=True, flag=""),
+    _o("mass_matrix", str, None, "mass-matrix adaptation (default: low_rank for nutpie, dense for pymc)", "sampler",
+       choices=("low_rank", "diag", "dense"), nullable=True, flag=""),
+    _o("method", str, "nuts", "nuts (exact MCMC) or laplace (a fast normal approximation at the posterior mode, "
+       "marked approximate in every result)", "sampler", choices=("nuts", "laplace")),
     _o("progressbar", bool, None, "show the sampler's progress bar (default: when standard error is a terminal)",
        "sampler", flag="", nullable=True),
     # -- the demo ------------------------------------------------------------------------------------
@@ -169,24 +191,36 @@ OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
 if len(OPTIONS) != len(_OPTIONS):  # pragma: no cover
     raise RuntimeError("an option is declared twice in ecostat.options")
 
-_DATA = ("label", "id", "models", "years", "group", "layout", "model_col", "prediction_col")
+_DATA = ("label", "id", "models", "years", "group", "layout", "model_col", "prediction_col", "na_values", "encoding")
 _MODEL = ("link", "n_classes", "model_by_group", "group_location", "group_scale", "quadrature", "priors")
-_SAMPLER = ("draws", "tune", "chains", "cores", "seed", "target_accept", "sampler", "progressbar")
+_SAMPLER = ("draws", "tune", "chains", "cores", "seed", "target_accept", "sampler", "backend", "mass_matrix", "method",
+            "progressbar")
 
 #: the options each verb takes (Python function and command), in --help order
 VERBS: dict[str, tuple[str, ...]] = {
-    "describe": (*_DATA, "n_boot", "seed", "ci", "bootstrap_by", "hard_easy", "rule", "pairwise", "json", "spec"),
+    "describe": (*_DATA, "n_boot", "seed", "ci", "bootstrap_by", "hard_easy", "rule", "pairwise", "max_groups", "json",
+                 "spec"),
     "baseline": (*_DATA, "rule", "n_sim", "seed", "json", "spec"),
     "fit": (*_DATA, "covariates", "formula", "family", "grouped", *_MODEL, *_SAMPLER, "out", "json", "spec"),
     "demo": ("n", "seed", "n_boot", "family", "draws", "out", "json"),
     "compare": ("ci", "json"),
 }
 
+#: the sections of each kind of spec
+KIND_SECTIONS = {"describe": ("data", "options"), "baseline": ("data", "options"),
+                 "fit": ("data", "fit", "model", "priors", "sampler")}
+
+
+def _section_in(name: str, kind: str) -> str | None:
+    sections = OPTIONS[name].section
+    sections = (sections,) if isinstance(sections, str) else sections
+    return next((sec for sec in sections if sec in KIND_SECTIONS[kind]), None)
+
+
 #: spec sections of each kind of spec, and the options each holds
 SECTIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    kind: {sec: tuple(n for n in VERBS[kind] if OPTIONS[n].section == sec) for sec in
-           ("data", "options", "fit", "model", "priors", "sampler")}
-    for kind in ("describe", "baseline", "fit")
+    kind: {sec: tuple(n for n in VERBS[kind] if _section_in(n, kind) == sec) for sec in secs}
+    for kind, secs in KIND_SECTIONS.items()
 }
 
 
@@ -213,73 +247,124 @@ def flag_of(name: str) -> str:
     return f"{name} ({flag})" if flag else name
 
 
-_KIND = {int: "an integer", float: "a number", bool: "True or False", str: "a text value", list: "a list of names",
-         dict: "a table of name = positive number"}
-#: the same kinds as spec files say them (TOML words)
+#: kinds of values as spec files say them (TOML words)
 _TOML_KIND = {int: "a whole number", float: "a number", bool: "a true/false", str: "a text value", list: "a list",
               dict: "a table"}
 
 
-def _range_text(opt: Option) -> str:
-    if opt.choices:
-        return "one of " + ", ".join(repr(c) for c in opt.choices)
-    kind = _KIND[opt.type]
-    if opt.low is not None and opt.high is not None:
-        return f"{kind} in {'(' if opt.low_open else '['}{opt.low:g}, {opt.high:g}{')' if opt.high_open else ']'}"
-    if opt.low is not None:
-        return f"{kind} {'>' if opt.low_open else '>='} {opt.low:g}"
-    return kind
+def _interval(opt: Option) -> str:
+    return f"{'(' if opt.low_open else '['}{opt.low:g}, {opt.high:g}{')' if opt.high_open else ']'}"
 
 
-class _Invalid(Exception):
-    """Internal: which rule a value broke ("type", "choice", "range")."""
+def whole_number(value, name: str) -> int:
+    """``value`` as an int if it is a whole number (``1e3`` is; ``2.5``, ``"10"`` and ``True`` are not).
+
+    Examples
+    --------
+    >>> whole_number(1e3, "n_boot")
+    1000
+    >>> whole_number("10", "n_boot")
+    Traceback (most recent call last):
+    ...
+    ecostat.errors.EcostatError: n_boot must be a whole number, got the text '10'. Pass n_boot=10.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise EcostatError(f"{name} must be a whole number, not a boolean ({value!r}).")
+    if isinstance(value, str):
+        hint = f" Pass {name}={value.strip()}" if value.strip().lstrip("+-").isdigit() else ""
+        raise EcostatError(f"{name} must be a whole number, got the text {value!r}.{hint}".rstrip() + ("." if hint else ""))
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        if math.isfinite(float(value)) and float(value).is_integer():
+            return int(value)
+        raise EcostatError(f"{name} must be a whole number, got {value!r}; ecostat does not round it for you.")
+    raise EcostatError(f"{name} must be a whole number, got {type(value).__name__} {value!r}.")
 
 
-def _problem(opt: Option, value):
-    """Normalized value, or raise _Invalid(rule)."""
-    t = opt.type
+def _python(opt: Option, value, label: str):
+    """Normalized value, or an EcostatError in Python's words (naming ``label`` and the flag)."""
+    t, hint = opt.type, _flag_hint(opt)
+    if t is int:
+        try:
+            n = whole_number(value, label)
+        except EcostatError as exc:
+            extra = " A seed is a non-negative whole number or None (fresh seed)." if opt.name == "seed" else ""
+            raise EcostatError(f"{exc}{extra}") from None
+        if opt.low is not None and n < opt.low:
+            if opt.name == "seed":
+                raise EcostatError(f"seed must be a non-negative whole number (or None for a fresh seed); got {n}.")
+            what = "a positive number" if opt.low == 1 else f"at least {opt.low:g}: a number"
+            why = f" ({opt.why})" if opt.why else ""
+            raise EcostatError(f"{label} must be {what}{why}; got {n}{hint}.")
+        if opt.high is not None and n > opt.high:
+            raise EcostatError(f"{label} must be at most {opt.high:g}; got {n}{hint}.")
+        return n
+    if t is float:
+        ok = not isinstance(value, (bool, str)) and isinstance(value, numbers.Real) and math.isfinite(float(value))
+        v = float(value) if ok else None
+        if ok and opt.low is not None:
+            ok = v > opt.low if opt.low_open else v >= opt.low
+        if ok and opt.high is not None:
+            ok = v < opt.high if opt.high_open else v <= opt.high
+        if not ok:
+            if opt.low_open and opt.high_open:
+                rng = f"between {opt.low:g} and {opt.high:g}" + (f" (e.g. {opt.default:g})" if opt.default else "")
+            else:
+                rng = f"in {_interval(opt)}"
+            raise EcostatError(f"{label} must be {rng}; got {value!r}{hint}.")
+        return v
     if t is bool:
-        if not isinstance(value, bool) and not (hasattr(value, "dtype") and value.dtype == bool):
-            raise _Invalid("type")
-        value = bool(value)
-    elif t is int:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise _Invalid("type")
-        if not isinstance(value, numbers.Integral):
-            if not float(value).is_integer():
-                raise _Invalid("type")
-        value = int(value)
-    elif t is float:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
-            raise _Invalid("type")
-        value = float(value)
-    elif t is str:
-        if not isinstance(value, str) or not value.strip():
-            raise _Invalid("type")
-    elif t is list:
-        if isinstance(value, str) or not hasattr(value, "__iter__"):
-            raise _Invalid("type")
-        items = list(value)
-        if any(not isinstance(v, (str, int)) or isinstance(v, bool) or not str(v).strip() for v in items) or not items:
-            raise _Invalid("items")
-        value = [str(v).strip() for v in items]
+        if not isinstance(value, (bool, np.bool_)):
+            raise EcostatError(f"{label} must be True or False{' (or None)' if opt.nullable else ''}; got {value!r}.")
+        return bool(value)
+    if t is str and not isinstance(value, str):
+        raise EcostatError(f"{label} must be a text value; got {value!r}{hint}.")
+    if t is list:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",")]
+        try:
+            value = [str(v).strip() for v in value]
+        except TypeError:
+            raise EcostatError(f"{label} must be a list of names; got {value!r}.") from None
+        if not value or any(not v for v in value):
+            raise EcostatError(f"{label} must be a non-empty list of names without empty entries; got {value!r}.")
     if opt.choices is not None and value not in opt.choices:
-        raise _Invalid("choice")
-    if opt.low is not None and (value < opt.low or (opt.low_open and value == opt.low)):
-        raise _Invalid("range")
-    if opt.high is not None and (value > opt.high or (opt.high_open and value == opt.high)):
-        raise _Invalid("range")
+        raise EcostatError(f"{label} must be one of {', '.join(repr(c) for c in opt.choices)}; got {value!r}.")
     return value
 
 
-def check(name: str, value, *, where: str | None = None):
+def _spec(opt: Option, value, where: str):
+    """Normalized value, or an EcostatError in a spec file's (TOML) words."""
+    name, t = opt.name, opt.type
+    type_ok = {int: isinstance(value, int) and not isinstance(value, bool),
+               float: isinstance(value, (int, float)) and not isinstance(value, bool),
+               bool: isinstance(value, bool), str: isinstance(value, str) and bool(value.strip()),
+               list: isinstance(value, list)}[t]
+    if not type_ok:
+        raise EcostatError(f"{where} {name} = {value!r}: expected {_TOML_KIND[t]}.")
+    if t is list and any(not isinstance(v, str) or not v.strip() for v in value):
+        raise EcostatError(f"{where} {name} = {value!r}: expected a list of column names.")
+    if opt.choices is not None and value not in opt.choices:
+        raise EcostatError(f"{where} {name} = {value!r}: use one of {', '.join(repr(c) for c in opt.choices)}.")
+    low_bad = opt.low is not None and (value < opt.low or (opt.low_open and value == opt.low))
+    high_bad = opt.high is not None and (value > opt.high or (opt.high_open and value == opt.high))
+    if low_bad or high_bad:
+        if t is int and opt.high is None:
+            raise EcostatError(f"{where} {name} = {value}: expected {opt.low:g} or more.")
+        raise EcostatError(f"{where} {name} = {value}: expected {_TOML_KIND[t]} in {_interval(opt)}.")
+    return float(value) if t is float else value
+
+
+def check(name: str, value, *, where: str | None = None, label: str | None = None):
     """``value`` of option ``name``, checked against its declaration and normalized.
 
-    Integers stay integers (a float that is not whole, a bool or a string is
-    refused), numbers become floats, lists become lists of text. The one rule
-    per option is applied wherever a value enters: a Python verb (messages name
-    the keyword and the command-line flag) or a spec file (``where`` names the
-    file and section; messages speak TOML).
+    Integers stay integers (``1e3`` is a whole number; ``2.5``, a bool or a
+    string is refused), numbers become floats, lists become lists of text. The
+    one rule per option is applied wherever a value enters: a Python verb
+    (messages name the keyword, or ``label`` where an older keyword was used,
+    and the command-line flag) or a spec file (``where`` names the file and
+    section; messages speak TOML).
 
     Raises
     ------
@@ -293,7 +378,7 @@ def check(name: str, value, *, where: str | None = None):
     >>> check("ci", 1.5)
     Traceback (most recent call last):
     ...
-    ecostat.errors.EcostatError: ci must be a number in (0, 1); got 1.5 (--ci on the command line).
+    ecostat.errors.EcostatError: ci must be between 0 and 1 (e.g. 0.95); got 1.5 (--ci on the command line).
     >>> check("draws", 0, where="spec 'x.toml' [sampler]")
     Traceback (most recent call last):
     ...
@@ -306,24 +391,11 @@ def check(name: str, value, *, where: str | None = None):
         if opt.nullable:
             return None
         if where is None:
-            raise EcostatError(f"{name} must be {_range_text(opt)}, not None{_none_hint(name)}{_flag_hint(opt)}.")
-        raise EcostatError(f"{where} {name}: expected {_range_text(opt)}.")
-    try:
-        return _problem(opt, value)
-    except _Invalid as exc:
-        rule = str(exc)
-    if where is None:
-        why = f" ({opt.why})" if opt.why and rule == "range" else ""
-        raise EcostatError(f"{name} must be {_range_text(opt)}; got {value!r}{why}{_flag_hint(opt)}.")
-    if rule == "choice":
-        raise EcostatError(f"{where} {name} = {value!r}: use one of {', '.join(repr(c) for c in opt.choices)}.")
-    if rule == "items":
-        raise EcostatError(f"{where} {name} = {value!r}: expected a list of column names.")
-    if rule == "range" and opt.type is int and opt.high is None:
-        raise EcostatError(f"{where} {name} = {value}: expected {opt.low:g} or more.")
-    if rule == "range":
-        raise EcostatError(f"{where} {name} = {value}: expected {_range_text(opt)}.")
-    raise EcostatError(f"{where} {name} = {value!r}: expected {_TOML_KIND[opt.type]}.")
+            raise EcostatError(f"{label or name} must be given (None is not allowed){_flag_hint(opt)}.")
+        raise EcostatError(f"{where} {name}: expected {_TOML_KIND[opt.type]}.")
+    if opt.keywords and isinstance(value, str) and value in opt.keywords:
+        return value
+    return _python(opt, value, label or name) if where is None else _spec(opt, value, where)
 
 
 def _flag_hint(opt: Option) -> str:
@@ -348,8 +420,21 @@ def _check_table(name: str, value, where: str | None) -> dict | None:
     return clean
 
 
-def _none_hint(name: str) -> str:
-    return " (None would make the numbers irreproducible; pass an integer such as 0)" if name == "seed" else ""
+def interval_mass(ci, prob=None) -> float:
+    """The checked interval mass ``ci``; ``prob`` is its 0.1 name in the Bayesian verbs (deprecated).
+
+    Examples
+    --------
+    >>> interval_mass(0.9)
+    0.9
+    """
+    if prob is not None:
+        import warnings
+
+        warnings.warn("prob= is now ci= (one name for the mass of every interval, bootstrap or HDI).",
+                      DeprecationWarning, stacklevel=3)
+        ci = prob
+    return check("ci", ci)
 
 
 def check_all(values: dict, *, where: str | None = None) -> dict:
@@ -371,7 +456,12 @@ def parse_text(name: str, text: str):
     >>> parse_text("n_boot", "200"), parse_text("models", "a, b")
     (200, ['a', 'b'])
     """
-    t = OPTIONS[name].type
+    opt = OPTIONS[name]
+    t = opt.type
+    if text in opt.keywords:
+        return text
+    if opt.nullable and text.strip().lower() == "none":
+        return None
     if t is int:
         try:
             return int(text)
@@ -395,7 +485,7 @@ def spec_keys(kind: str, section: str) -> tuple[str, ...]:
     >>> spec_keys("baseline", "options")
     ('rule', 'n_sim', 'seed')
     """
-    return SECTIONS[kind][section]
+    return SECTIONS[kind].get(section, ())
 
 
 def describe_options(names) -> str:

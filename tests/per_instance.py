@@ -4,7 +4,7 @@ One latent difficulty per instance (non-centered ``theta_i = sigma z_i``), the
 same priors as :class:`~ecostat.bayes.families.latent_trait.Rasch` with the logit
 link, and a Bernoulli likelihood per cell. It shares no code with the collapsed
 families; ``tests/test_collapsed.py`` and ``benchmarks/bench_fit.py`` compare
-the two (DESIGN §5, §12). Its cost grows with N; never use it for real data.
+the two (docs/architecture.md §5, §12). Its cost grows with N; never use it for real data.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DESIGN §11: every bad input raises an ecostat error (a ValueError) naming the problem and the fix."""
+"""docs/architecture.md §11: every bad input raises an ecostat error (a ValueError) naming the problem and the fix."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The collapsed likelihood equals the per-instance one (DESIGN §5, "collapsed likelihood").
+"""The collapsed likelihood equals the per-instance one (docs/architecture.md §5, "collapsed likelihood").
 
 ``es.fit`` never sees instances: latent difficulty is integrated out per profile
 row on a fixed quadrature grid (``latent_trait.normal_grid``) and each row's
@@ -29,10 +29,10 @@ import ecostat as es
 
 pm = pytest.importorskip("pymc")
 
+from per_instance import per_instance_rasch  # noqa: E402
 from pymc.model.transform.conditioning import remove_value_transforms  # noqa: E402
 
 from ecostat.bayes.families import FitOptions, make_design  # noqa: E402
-from per_instance import per_instance_rasch  # noqa: E402
 from ecostat.bayes.model import build_model  # noqa: E402
 
 PRIOR_SD = 1.5 * 1.7  # logit scale of b, sigma and sigma_group (Rasch.priors: 2.55)

@@ -32,7 +32,7 @@ def fits(fm):
 
 @pytest.fixture(scope="module")
 def summary(fits):
-    return es.compare(fits["independence"], fits["rasch"])
+    return es.compare(fits["independence"], fits["rasch"]).summary()  # compare returns a Comparison result
 
 
 def test_lazy_export():

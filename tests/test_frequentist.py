@@ -21,6 +21,7 @@ from scipy.stats import binomtest, chi2
 
 import ecostat as es
 from conftest import RESULTS
+from ecostat.data.profiles import ProfileTable
 from ecostat.errors import DataError, EcostatError, UndefinedMetricError
 from ecostat.frequentist import (
     bayes_mixed_glm,
@@ -30,7 +31,6 @@ from ecostat.frequentist import (
     mcnemar_pairs,
 )
 from ecostat.frequentist.mixed_glm import DEFAULT_MAX_INSTANCES
-from ecostat.data.profiles import ProfileTable
 
 REF = json.loads((RESULTS / "frequentist_reference.json").read_text())
 

@@ -1,4 +1,4 @@
-"""GHK orthant probabilities of the multivariate probit (ecostat.bayes.families.ghk, DESIGN §5)."""
+"""GHK orthant probabilities of the multivariate probit (ecostat.bayes.families.ghk, docs/architecture.md §5)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy.stats import multivariate_normal
 
-from ecostat.errors import EcostatError
 from ecostat.bayes.families.ghk import pattern_log_prob_np, pattern_log_prob_pt, qmc_points
 from ecostat.descriptive.tetrachoric import bvn_cdf
+from ecostat.errors import EcostatError
 
 
 def random_corr(k: int, rng: np.random.Generator) -> np.ndarray:

@@ -8,7 +8,7 @@ import pytest
 
 import ecostat as es
 from ecostat.bayes import posterior as post
-from ecostat.descriptive.baselines import all_profiles
+from ecostat.numeric import all_profiles
 
 
 def _empirical(fm):

@@ -1,4 +1,4 @@
-"""Posterior predictive checks on ecosystem statistics (DESIGN §7)."""
+"""Posterior predictive checks on ecosystem statistics (docs/architecture.md §7)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import matplotlib
 import numpy as np
 import pytest
 
-from ecostat.errors import EcostatError
-from ecostat.plots import plot_ppc
 from ecostat.bayes.ppc import (
     STATISTICS,
     complete_counts,
@@ -17,6 +15,8 @@ from ecostat.bayes.ppc import (
     posterior_predictive_check,
     replicate_counts,
 )
+from ecostat.errors import EcostatError
+from ecostat.plots import plot_ppc
 
 matplotlib.use("Agg")
 

@@ -92,7 +92,8 @@ def test_progressbar_defaults_to_a_terminal(monkeypatch, tty, expected):
     monkeypatch.setattr(sys, "stderr", type("Err", (io.StringIO,), {"isatty": lambda self: tty})())
     with pm.Model():
         pm.Normal("x")
-        assert sample_model(pm.modelcontext(None), sampler_settings(draws=5, tune=5, chains=1)) == "idata"
+        settings = sampler_settings(draws=5, tune=5, chains=1, sampler="pymc")
+        assert sample_model(pm.modelcontext(None), settings) == "idata"
         assert seen["progressbar"] is expected
-        sample_model(pm.modelcontext(None), sampler_settings(draws=5, tune=5, chains=1), progressbar=False)
+        sample_model(pm.modelcontext(None), settings, progressbar=False)
         assert seen["progressbar"] is False

@@ -87,9 +87,9 @@ def test_true_parameters_imply_the_simulated_profiles(name):
     """pattern_log_prob at simulate_parameters reproduces the simulated profile frequencies (chi-square)."""
     from scipy.stats import chi2
 
-    from ecostat.descriptive.baselines import all_profiles
     from ecostat.bayes.families import FAMILIES, FitOptions, make_design
     from ecostat.bayes.simulate import simulate_parameters
+    from ecostat.numeric import all_profiles
 
     kw = MAPPING_CASES[name]
     continuous = kw.get("covariate_effect") and not kw.get("covariate_levels")

@@ -8,8 +8,8 @@ from scipy.special import ndtri
 from scipy.stats import multivariate_normal
 
 import ecostat as es
-from ecostat.errors import DataError, UndefinedMetricError
 from ecostat.descriptive.tetrachoric import bvn_cdf, tetrachoric, tetrachoric_from_counts, tetrachoric_matrix
+from ecostat.errors import DataError, UndefinedMetricError
 
 
 def simulate_probit(n, mu, omega, seed):

@@ -25,7 +25,6 @@ requires (``make setup`` installs it with the test extra), so the default tier n
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import os

@@ -4,30 +4,28 @@ Fits are ranked by PSIS-LOO on the profile table (:func:`ecostat.bayes.loo.compa
 and shown beside each other with what they imply for the ecosystem: posterior
 homogenization H, the systemic failure rate and its value under independence,
 the ensemble gap, and the posterior predictive p-value of the systemic-failure
-count (DESIGN §6, §7). A family that fits the table better by LOO but cannot
+count (docs/architecture.md §6, §7). A family that fits the table better by LOO but cannot
 reproduce the observed systemic failures is still wrong about what matters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from . import posterior as post
 from ..errors import EcostatError
-from ..report.summary import Summary, _fmt
+from ..options import default, interval_mass
+from ..quantities import quantity, reported
+from ..report.format import fmt as _fmt
+from ..report.result import Result
+from ..report.summary import Summary
+from . import posterior as post
 
-__all__ = ["compare", "fit_names"]
+__all__ = ["compare", "Comparison", "fit_names"]
 
-#: (quantity, row label) shown for every fit, each as mean [HDI]
-_QUANTITIES = [
-    ("homogenization", "homogenization H"),
-    ("systemic_failure_rate", "systemic failure rate"),
-    ("independence_systemic_failure_rate", "independence systemic rate"),
-    ("ensemble_gap", "ensemble gap (majority vs independence)"),
-]
 _PPC_ROW = "PPC p, systemic-failure count"
 
 
@@ -76,12 +74,12 @@ def _observed(design) -> dict:
     p = np.bincount(idx, weights=design.counts, minlength=2 ** k) / design.counts.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         q = post.ecosystem_quantities(p, k)
-    out = {name: float(q[name]) for name, _ in _QUANTITIES}
+    out = {name: float(q[name]) for name in reported("compare")}
     out["systemic_failure_count"] = int(round(p[-1] * design.counts.sum()))
     return out
 
 
-def compare(*fits, prob: float = 0.95) -> Summary:
+def compare(*fits, ci: float = default("ci"), prob: float | None = None) -> Comparison:
     """Compare Bayesian fits of the same data by PSIS-LOO, with their ecosystem quantities side by side.
 
     Parameters
@@ -92,13 +90,13 @@ def compare(*fits, prob: float = 0.95) -> Summary:
         model with a group against one without, a covariate against none):
         LOO then pairs the instances on the finer rows (:mod:`ecostat.bayes.loo_align`).
         Positional fits are named by their family (numbered where a family repeats).
-    prob : float
+    ci : float
         Mass of the highest-density intervals (default 0.95).
 
     Returns
     -------
-    Summary
-        Two tables. *Model comparison by PSIS-LOO*: one row per fit, best
+    Comparison
+        A result (``summary()``, ``to_dict()``, ``table``) whose summary has two tables. *Model comparison by PSIS-LOO*: one row per fit, best
         first, with ``rank`` (0 = best), ``elpd_loo``, ``se``, ``p_loo``,
         ``elpd_diff`` and ``dse`` (to the best fit), the pseudo-BMA ``weight``
         and ``warning`` (some Pareto k too large). *Ecosystem quantities*: one
@@ -116,7 +114,7 @@ def compare(*fits, prob: float = 0.95) -> Summary:
 
     See Also
     --------
-    ecostat.bayes.loo.compare : the LOO table alone, as a DataFrame.
+    ecostat.bayes.loo.compare_loo : the LOO table alone, as a DataFrame (``Comparison.table``).
 
     Examples
     --------
@@ -124,19 +122,19 @@ def compare(*fits, prob: float = 0.95) -> Summary:
     >>> fm = es.simulate(n=500, seed=0)
     >>> fits = [es.fit(fm, f, draws=300, tune=300, seed=3) for f in ("independence", "rasch")]
     >>> s = es.compare(*fits)
-    >>> s.tables[0][1]["model"].tolist()            # best first
+    >>> s.table.index.tolist()            # best first
     ['rasch', 'independence']
     >>> print(s.as_text())  # doctest: +ELLIPSIS
     Model comparison
     ...
     homogenization H ...
     """
-    from .loo import compare as loo_compare
-
+    from .loo import compare_loo
     from .loo_align import align_loo
 
+    ci = interval_mass(ci, prob)
     named = _as_mapping(fits)
-    table = loo_compare(align_loo(named))
+    table = compare_loo(align_loo(named))
     order = list(table.index)
     loo_frame = table.reset_index(names="model")
     loo_frame.insert(1, "family", [named[n].family for n in order])
@@ -146,10 +144,10 @@ def compare(*fits, prob: float = 0.95) -> Summary:
     d = first.design
     observed = _observed(d)
     rows = []
-    for name, label in _QUANTITIES:
-        row = {"quantity": label, "observed": observed.get(name, np.nan)}
+    for name in reported("compare"):
+        row = {"quantity": quantity(name).label, "observed": observed.get(name, np.nan)}
         for n in order:
-            row[n] = _interval_text(named[n].quantity(name, prob=prob))
+            row[n] = _interval_text(named[n].quantity(name, ci=ci))
         rows.append(row)
     ppc_row = {"quantity": _PPC_ROW, "observed": observed.get("systemic_failure_count", np.nan)}
     for n in order:
@@ -166,7 +164,7 @@ def compare(*fits, prob: float = 0.95) -> Summary:
         header.insert(2, ("Group", f"{d.group_name}: {', '.join(d.group_levels)}"))
     if d.covariate_names:
         header.insert(2, ("Covariates", ", ".join(d.covariate_names)))
-    pct = f"{prob:.0%}"
+    pct = f"{ci:.0%}"
     notes = ["elpd_diff and dse are the difference in elpd_loo to the best fit (rank 0) and its standard error; "
              "a difference within about 2 dse does not separate the fits. weight is the pseudo-BMA weight "
              "exp(elpd_loo - max) / sum.",
@@ -183,6 +181,44 @@ def compare(*fits, prob: float = 0.95) -> Summary:
         loo = res.loo()
         if loo.n_bad:
             notes.append(f"{n}: PSIS-LOO is unreliable for {loo.n_bad} instances (Pareto k > {loo.k_threshold:.2f}).")
-    return Summary("Model comparison", header,
-                   [("Model comparison by PSIS-LOO", loo_frame), (f"Ecosystem quantities, mean [{pct} HDI]", quantities)],
-                   notes)
+    report = Summary("Model comparison", header,
+                     [("Model comparison by PSIS-LOO", loo_frame), (f"Ecosystem quantities, mean [{pct} HDI]", quantities)],
+                     notes)
+    return Comparison(table, {n: named[n].family for n in order}, report)
+
+
+@dataclass(repr=False)
+class Comparison(Result):
+    """Result of :func:`compare`: the PSIS-LOO table of the fits, best first, and their quantities side by side.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per fit (index: its name), columns ``rank, elpd_loo, p_loo, elpd_diff, weight, se, dse, warning``
+        as :func:`arviz.compare`.
+    families : dict
+        Fit name -> family.
+    report : Summary
+        The tables and notes :meth:`summary` returns.
+    """
+
+    table: pd.DataFrame
+    families: dict
+    report: Summary
+
+    def summary(self) -> Summary:
+        return self.report
+
+    def to_dict(self) -> dict:
+        """The JSON object of ``ecostat compare --json``: one entry per fit, best first."""
+        return {"models": [{"name": n, "family": self.families[n], "elpd": float(r["elpd_loo"]), "se": float(r["se"]),
+                            "p_loo": float(r["p_loo"]), "elpd_diff": float(r["elpd_diff"]), "dse": float(r["dse"]),
+                            "weight": float(r["weight"]), "rank": int(r["rank"])} for n, r in self.table.iterrows()]}
+
+    @property
+    def best(self) -> str:
+        """Name of the fit ranked first."""
+        return str(self.table.index[0])
+
+    def __repr__(self) -> str:
+        return f"<Comparison of {len(self.table)} fits; best by LOO: {self.best}>"

@@ -19,7 +19,9 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
         quadrature: int = default("quadrature"), draws: int = default("draws"), tune: int = default("tune"),
         chains: int = default("chains"), cores: int | None = default("cores"), seed: int = default("seed"),
         target_accept: float = default("target_accept"), sampler: str = default("sampler"),
-        progressbar: bool | None = default("progressbar"), random_seed: int | None = None, group: bool | None = None):
+        backend: str | None = default("backend"), mass_matrix: str | None = default("mass_matrix"),
+        method: str = default("method"), progressbar: bool | None = default("progressbar"), random_seed: int | None = None,
+        group: bool | None = None):
     """Fit a Bayesian latent-difficulty family to a failure matrix.
 
     The likelihood is collapsed onto the profile table (``docs/architecture.md``): latent
@@ -63,8 +65,14 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
         (PyMC's name) is accepted as the same thing.
     target_accept : float
         NUTS target acceptance (default 0.95: HAPI imdb latent_class had 2 divergences at 0.9).
-    sampler : {"pymc", "nutpie"}
-        ``nutpie`` needs the optional package of that name.
+    sampler : {"nutpie", "pymc"}
+        NUTS implementation (default nutpie: Rust NUTS on a compiled log density; pymc: PyMC's NUTS).
+    backend, mass_matrix : str, optional
+        How nutpie compiles the log density (numba, c, jax) and the mass-matrix adaptation
+        (:func:`ecostat.bayes.sampling.sampler_settings`).
+    method : {"nuts", "laplace"}
+        ``"laplace"``: a fast normal approximation at the posterior mode, marked approximate in
+        every result (:mod:`ecostat.bayes.laplace`).
     progressbar : bool, optional
         Show the sampler's progress bar; default (None) when standard error
         is a terminal (an interactive session), not in logs, notebooks' captured
@@ -89,4 +97,5 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
                                 model_by_group=model_by_group, group_location=group_location,
                                 group_scale=group_scale, priors=priors, quadrature=quadrature, group=group)
     return model.fit(draws=draws, tune=tune, chains=chains, cores=cores, seed=seed, target_accept=target_accept,
-                     sampler=sampler, progressbar=progressbar, random_seed=random_seed)
+                     sampler=sampler, backend=backend, mass_matrix=mass_matrix, method=method, progressbar=progressbar,
+                     random_seed=random_seed)

@@ -1,4 +1,4 @@
-"""The classical tests beside a Bayesian fit (DESIGN §9): same question, two answers.
+"""The classical tests beside a Bayesian fit (docs/architecture.md §1): same question, two answers.
 
 :func:`ecostat.frequentist.classical_counterparts` answers three questions of a
 fit with statsmodels-style tests; here each row gets the posterior's answer to
@@ -27,30 +27,30 @@ from . import posterior as post
 __all__ = ["classical_tables"]
 
 
-def _interval(x: np.ndarray, prob: float) -> str:
-    lo, hi = post.hdi(x, prob)
+def _interval(x: np.ndarray, ci: float) -> str:
+    lo, hi = post.hdi(x, ci)
     return f"{float(np.mean(x)):.4g} [{float(lo):.4g}, {float(hi):.4g}]"
 
 
-def _bayesian_answers(res, prob: float) -> dict[str, str]:
+def _bayesian_answers(res, ci: float) -> dict[str, str]:
     f = res.quantity_draws("failure_rates")  # (S, k)
     H = res.quantity_draws("homogenization")
-    out = {"do failure rates differ between decision-makers?": "range of failure rates " + _interval(np.ptp(f, axis=1), prob),
-           "do decision-makers fail the same instances?": f"H {_interval(H, prob)}; P(H > 1) = {float(np.mean(H > 1)):.3f}"}
+    out = {"do failure rates differ between decision-makers?": "range of failure rates " + _interval(np.ptp(f, axis=1), ci),
+           "do decision-makers fail the same instances?": f"H {_interval(H, ci)}; P(H > 1) = {float(np.mean(H > 1)):.3f}"}
     if res.design.n_groups > 1:
         fg = res.quantity_draws("failure_rates", by_group=True)  # (S, G, k)
         gap = np.max(np.ptp(fg, axis=1), axis=-1)
-        out["do failure rates differ between groups?"] = "largest group difference of a rate " + _interval(gap, prob)
+        out["do failure rates differ between groups?"] = "largest group difference of a rate " + _interval(gap, ci)
     return out
 
 
-def classical_tables(res, prob: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
+def classical_tables(res, ci: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
     """Classical tests with the fit's answer to the same question, as summary tables.
 
     Parameters
     ----------
     res : FitResult
-    prob : float
+    ci : float
         HDI mass of the Bayesian column.
 
     Returns
@@ -70,7 +70,7 @@ def classical_tables(res, prob: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
 
     d = res.design
     (_, tests), (_, pairs) = classical_counterparts(d.profile_table(), group=d.n_groups > 1)
-    answers = _bayesian_answers(res, prob)
+    answers = _bayesian_answers(res, ci)
     est = tests["estimate"].where(tests["estimate"].notna(), tests["statistic"])
     table = pd.DataFrame({"question": tests["question"], "classical test": tests["method"],
                           "estimate or statistic": est, "p_value": tests["p_value"], "n": tests["n"],
@@ -84,6 +84,6 @@ def classical_tables(res, prob: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
         "pair": [f"{a} vs {b}" for a, b in zip(pairs["model_a"], pairs["model_b"])],
         "only first fails": pairs["n_a_only"], "only second fails": pairs["n_b_only"],
         "McNemar p (Holm)": pairs["p_adjusted"],
-        "posterior rate difference": [_interval(diffs[(a, b)], prob) for a, b in zip(pairs["model_a"], pairs["model_b"])],
+        "posterior rate difference": [_interval(diffs[(a, b)], ci) for a, b in zip(pairs["model_a"], pairs["model_b"])],
     })
     return [("Classical tests beside the posterior", table), ("Pairwise McNemar tests beside the posterior", pair_table)]

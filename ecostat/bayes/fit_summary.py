@@ -2,8 +2,9 @@
 
 Every ecosystem quantity is shown beside its value under independence with the
 same failure rates, with an HDI and the posterior probability that it exceeds
-the independence value (DESIGN §6); sampler diagnostics are in every summary
-(DESIGN §7).
+the independence value; sampler diagnostics are in every summary. Which
+quantities appear, with which label and reference, is the registry
+:mod:`ecostat.quantities` (``reports`` "summary" and "posterior").
 """
 
 from __future__ import annotations
@@ -11,22 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import posterior as post
+from ..quantities import quantity, reported
 from ..report.summary import Summary
+from . import posterior as post
 
 __all__ = ["quantities_frame", "disparity_frames", "fit_summary", "fit_dict"]
-
-_SCALARS = [
-    ("systemic_failure_rate", "systemic failure rate"),
-    ("homogenization", "homogenization H"),
-    ("systemic_excess", "systemic excess"),
-    ("ensemble_majority_accuracy", "majority-vote accuracy"),
-    ("ensemble_any_correct", "any-correct accuracy"),
-    ("best_single_accuracy", "best single model accuracy"),
-    ("ensemble_gap", "ensemble gap (majority vs independence)"),
-    ("ensemble_gain", "ensemble gain (majority - best single)"),
-]
-
 
 def _interval(s: dict, i=()) -> dict:
     return {"mean": float(np.asarray(s["mean"])[i]), "hdi": [float(np.asarray(s["hdi_low"])[i]),
@@ -34,26 +24,27 @@ def _interval(s: dict, i=()) -> dict:
 
 
 def _reference_mean(res, name, by_group=False):
-    ref = post.QUANTITY_REFERENCE.get(name)
+    ref = quantity(name).independence
     if isinstance(ref, str):
         return np.nanmean(res.quantity_draws(ref, by_group), axis=0)
     return ref
 
 
-def quantities_frame(res, prob: float = 0.95) -> pd.DataFrame:
+def quantities_frame(res, ci: float = 0.95) -> pd.DataFrame:
     """Ecosystem quantities against independence (one row per quantity)."""
     rows = []
-    f = res.quantity("failure_rates", prob=prob)
+    f = res.quantity("failure_rates", ci=ci)
     for j, m in enumerate(res.design.models):
         rows.append({"quantity": f"failure rate {m}", "mean": f["mean"][j], "hdi_low": f["hdi_low"][j],
                      "hdi_high": f["hdi_high"][j], "independence": np.nan, "P(> indep)": np.nan})
-    for name, label in _SCALARS:
-        s = res.quantity(name, prob=prob)
+    for name in reported("summary", "scalar"):
+        label = quantity(name).label
+        s = res.quantity(name, ci=ci)
         ref = _reference_mean(res, name)
         rows.append({"quantity": label, "mean": float(s["mean"]), "hdi_low": float(s["hdi_low"]),
                      "hdi_high": float(s["hdi_high"]), "independence": np.nan if ref is None else float(ref),
                      "P(> indep)": float(s["p_greater"]) if "p_greater" in s else np.nan})
-    lf = res.quantity("leader_following", prob=prob)
+    lf = res.quantity("leader_following", ci=ci)
     ind = res.quantity_draws("independence_leader_following")
     for j, m in enumerate(res.design.models):
         x = res.quantity_draws("leader_following")[:, j]
@@ -63,7 +54,7 @@ def quantities_frame(res, prob: float = 0.95) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def disparity_frames(res, prob: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
+def disparity_frames(res, ci: float = 0.95) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-group H, systemic excess, difficulty scale and ensemble accuracy; pairwise contrasts."""
     d = res.design
     levels = d.group_levels
@@ -77,7 +68,7 @@ def disparity_frames(res, prob: float = 0.95) -> tuple[pd.DataFrame, pd.DataFram
     for g, level in enumerate(levels):
         row = {"group": level}
         for key, x in draws.items():
-            s = post.summarize_draws(x[:, g], prob=prob)
+            s = post.summarize_draws(x[:, g], ci=ci)
             row |= {f"{key}": float(s["mean"]), f"{key}_low": float(s["hdi_low"]), f"{key}_high": float(s["hdi_high"])}
         rows.append(row)
     contrasts = []
@@ -85,7 +76,7 @@ def disparity_frames(res, prob: float = 0.95) -> tuple[pd.DataFrame, pd.DataFram
         if key not in draws:
             continue
         for (a, b), diff in post.group_contrasts(draws[key], levels).items():
-            s = post.summarize_draws(diff, reference=0.0, prob=prob)
+            s = post.summarize_draws(diff, reference=0.0, ci=ci)
             contrasts.append({"quantity": key, "contrast": f"{a} - {b}", "mean": float(s["mean"]),
                               "hdi_low": float(s["hdi_low"]), "hdi_high": float(s["hdi_high"]),
                               "P(> 0)": float(s["p_greater"])})
@@ -97,7 +88,7 @@ def _diagnostics_frame(diag: dict) -> pd.DataFrame:
     return pd.DataFrame({"diagnostic": keys, "value": [float(diag[k]) for k in keys]})
 
 
-def fit_summary(res, prob: float = 0.95, classical: bool = True) -> Summary:
+def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
     """Summary of a :class:`~ecostat.bayes.results.FitResult` (see :meth:`FitResult.summary`)."""
     d = res.design
     diag = res.diagnostics
@@ -113,17 +104,22 @@ def fit_summary(res, prob: float = 0.95, classical: bool = True) -> Summary:
         header.insert(3, ("Group", f"{d.group_name}: {', '.join(d.group_levels)}"))
     if d.covariate_names:
         header.insert(3, ("Covariates", ", ".join(d.covariate_names) + " (effects per sd)"))
-    pct = f"{prob:.0%}"
-    tables = [(f"Parameters ({pct} HDI)", res.parameters(prob)),
-              (f"Ecosystem quantities vs independence ({pct} HDI)", quantities_frame(res, prob))]
+    pct = f"{ci:.0%}"
+    tables = [(f"Parameters ({pct} HDI)", res.parameters(ci)),
+              (f"Ecosystem quantities vs independence ({pct} HDI)", quantities_frame(res, ci))]
     if d.n_groups > 1:
-        per_group, contrasts = disparity_frames(res, prob)
+        per_group, contrasts = disparity_frames(res, ci)
         tables += [(f"Disparity by group ({pct} HDI)", per_group), ("Group contrasts", contrasts)]
     if classical:
         from .fit_classical import classical_tables
-        tables += classical_tables(res, prob)
+        tables += classical_tables(res, ci)
     tables.append(("Sampler diagnostics", _diagnostics_frame(diag)))
     notes = [f"Not converged: {p}." for p in diag["problems"]]
+    if "approximation" in res.idata.posterior.attrs:
+        notes.insert(0, "APPROXIMATE: " + str(res.idata.posterior.attrs["approximation"]) + ".")
+    if not getattr(res, "enumerates_profiles", True):
+        notes.append(f"k = {d.k} > 14: quantities computed from the mixture components (exact), on "
+                     f"{len(res.quantity_draw_index)} of {res.n_draws} draws; no posterior predictive check on profiles.")
     notes.append("P(> indep) is the posterior probability that the quantity exceeds its value under "
                  "independence with the same failure rates (for H: 1; excess and gap: 0).")
     if loo.n_bad:
@@ -131,16 +127,13 @@ def fit_summary(res, prob: float = 0.95, classical: bool = True) -> Summary:
     return Summary(f"ecostat fit: {res.family}", header, tables, notes)
 
 
-def fit_dict(res, prob: float = 0.95, ppc_seed: int = 0) -> dict:
+def fit_dict(res, ci: float = 0.95, ppc_seed: int = 0) -> dict:
     """The JSON object of ``ecostat fit --json`` (keys documented in the README)."""
     d = res.design
-    posterior = {name: _interval(res.quantity(name, prob=prob)) for name in
-                 ("homogenization", "systemic_failure_rate", "independence_systemic_failure_rate", "systemic_excess",
-                  "ensemble_gap", "ensemble_majority_accuracy", "independence_ensemble_majority_accuracy",
-                  "ensemble_any_correct", "best_single_accuracy", "ensemble_gain")}
-    f = res.quantity("failure_rates", prob=prob)
+    posterior = {name: _interval(res.quantity(name, ci=ci)) for name in reported("posterior", "scalar")}
+    f = res.quantity("failure_rates", ci=ci)
     posterior["failure_rates"] = [{"name": m, **_interval(f, j)} for j, m in enumerate(d.models)]
-    lf = res.quantity("leader_following", prob=prob)
+    lf = res.quantity("leader_following", ci=ci)
     posterior["leader_following"] = [{"name": m, **_interval(lf, j)} for j, m in enumerate(d.models)]
     diag = res.diagnostics
     loo = res.loo()
@@ -152,13 +145,20 @@ def fit_dict(res, prob: float = 0.95, ppc_seed: int = 0) -> dict:
            "loo": {"elpd": loo.elpd, "se": loo.se, "p_loo": loo.p_loo},
            "digest": res.digest, "versions": res.versions}
     out["failure_rates"] = posterior["failure_rates"]  # also at the top level, as the issue's contract lists it
-    if d.complete:
+    if "approximation" in res.idata.posterior.attrs:
+        out["approximation"] = {"method": res.idata.posterior.attrs.get("method"),
+                                "pareto_k": float(res.idata.posterior.attrs.get("pareto_k", float("nan"))),
+                                "note": str(res.idata.posterior.attrs["approximation"])}
+    if d.complete and getattr(res, "enumerates_profiles", True):
         out["ppc"] = res.ppc(seed=ppc_seed).to_dict()
+    elif d.complete:
+        out["ppc"] = None
+        out["ppc_skipped"] = f"the posterior predictive check enumerates 2^k profiles; k = {d.k} > 14"
     if d.n_groups > 1:
         out["group"] = d.group_name
-        H = res.quantity("homogenization", True, prob)
-        ex = res.quantity("systemic_excess", True, prob)
-        gap = res.quantity("ensemble_gap", True, prob)
+        H = res.quantity("homogenization", True, ci)
+        ex = res.quantity("systemic_excess", True, ci)
+        gap = res.quantity("ensemble_gap", True, ci)
         out["disparity"] = [{"group": g, "homogenization": _interval(H, i), "systemic_excess": _interval(ex, i),
                              "ensemble_gap": _interval(gap, i)} for i, g in enumerate(d.group_levels)]
     if "corr" in res.draws:
@@ -166,6 +166,6 @@ def fit_dict(res, prob: float = 0.95, ppc_seed: int = 0) -> dict:
         out["correlation"] = []
         for a in range(d.k):
             for b in range(a + 1, d.k):
-                s = post.summarize_draws(c[:, a, b], prob=prob)
+                s = post.summarize_draws(c[:, a, b], ci=ci)
                 out["correlation"].append({"models": [d.models[a], d.models[b]], **_interval(s)})
     return out

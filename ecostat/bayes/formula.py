@@ -35,10 +35,10 @@ group and covariate terms it fits, so a registered family is a valid
 from __future__ import annotations
 
 import re
-from itertools import combinations
 from dataclasses import dataclass, field
+from itertools import combinations
 
-from ..errors import EcostatError
+from ..errors import FormulaError
 
 __all__ = ["ParsedFormula", "parse_formula", "FormulaError", "GRAMMAR"]
 
@@ -54,10 +54,6 @@ GRAMMAR = """supported terms:
 #: family names of GLMM software, accepted as "the family the formula implies"
 _GLM_FAMILIES = {"bernoulli", "binomial"}
 _NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
-
-
-class FormulaError(EcostatError):
-    """A formula cannot be read or asks for something no family provides."""
 
 
 @dataclass(frozen=True)
@@ -263,7 +259,7 @@ def _latent(term: str, model: str, formula: str) -> tuple[str, str, str | None]:
 
 
 def _family(family: str | None, latent: str | None, formula: str) -> str:
-    from .families import FAMILIES, formula_families
+    from .families.registry import FAMILIES, formula_families
 
     allowed = formula_families(latent)
     if family is None or family in _GLM_FAMILIES:
@@ -282,6 +278,6 @@ def _family(family: str | None, latent: str | None, formula: str) -> str:
 
 def _check_family_terms(p: ParsedFormula) -> None:
     """Terms the resolved family cannot express, named with the alternative (the family says which)."""
-    from .families import get_family
+    from .families.registry import get_family
 
     get_family(p.family).check_terms(p)

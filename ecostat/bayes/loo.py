@@ -1,10 +1,10 @@
-"""PSIS-LOO on the profile table (DESIGN §7).
+"""PSIS-LOO on the profile table (``docs/architecture.md``, "The profile table").
 
 Instances with the same profile row (pattern, stratum) are exchangeable, so
 they share one pointwise log-likelihood and one leave-one-out value. PSIS is
 therefore computed once per row and every total is weighted by the row counts
-``n_r``: an ``N x draws`` array is never built (DESIGN §7, "LOO/WAIC per
-instance computed on the profile table"). The totals equal :func:`arviz.loo`
+``n_r``: an ``N x draws`` array is never built. A family's
+``row_log_lik`` gives the per-row log-likelihood this module takes. The totals equal :func:`arviz.loo`
 on the expanded per-instance log-likelihood.
 """
 
@@ -19,74 +19,14 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from ..errors import EcostatError, EcostatWarning, preview, user_stacklevel
+from ..numeric import jsonable
 
-__all__ = ["LooResult", "row_loglik", "profile_loo", "compare"]
-
-
-def _bits(k: int) -> np.ndarray:
-    """(2^k, k) complete patterns in the order of :func:`ecostat.descriptive.baselines.all_profiles`."""
-    return ((np.arange(2 ** k)[:, None] >> np.arange(k)) & 1).astype(np.int8)
-
-
-def row_loglik(P, strata, patterns) -> np.ndarray:
-    """Log-likelihood of each profile row under each posterior draw (DESIGN §7).
-
-    ``loglik[s, r] = log sum_y P[s, strata[r], y]`` over the complete patterns
-    ``y`` consistent with row r's observed cells; a missing cell (-1) is
-    marginalized over.
-
-    Parameters
-    ----------
-    P : array of shape (S, U, 2^k)
-        Probability of each complete pattern per draw and stratum; bit j of
-        the pattern index is decision-maker j's outcome.
-    strata : int array of shape (R,)
-        Stratum (index into U) of each row.
-    patterns : int array of shape (R, k)
-        1 failure, 0 success, -1 missing.
-
-    Returns
-    -------
-    ndarray of shape (S, R)
-        ``-inf`` where a row has probability 0.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> P = np.array([[[0.4, 0.1, 0.2, 0.3]]])      # one draw, one stratum, k = 2
-    >>> np.exp(row_loglik(P, [0, 0], [[1, 1], [1, -1]])).round(3).tolist()
-    [[0.3, 0.4]]
-    """
-    P = np.asarray(P, dtype=float)
-    patterns = np.asarray(patterns, dtype=np.int64)
-    strata = np.asarray(strata, dtype=np.int64)
-    if P.ndim != 3:
-        raise EcostatError(f"P must have shape (draws, strata, 2^k); got {P.shape}.")
-    R, k = patterns.shape
-    if P.shape[-1] != 2 ** k:
-        raise EcostatError(f"P has {P.shape[-1]} patterns in its last axis; {k} decision-makers need 2^{k} = {2 ** k}.")
-    if strata.shape != (R,) or (R and (strata.min() < 0 or strata.max() >= P.shape[1])):
-        raise EcostatError(f"strata must be {R} indices in 0..{P.shape[1] - 1}; got {preview(strata)}.")
-    out = np.empty((P.shape[0], R))
-    complete = (patterns >= 0).all(axis=1)
-    if complete.any():
-        y = patterns[complete] @ (1 << np.arange(k))
-        out[:, complete] = P[:, strata[complete], y]
-    rows = np.flatnonzero(~complete)
-    if rows.size:
-        bits = _bits(k)
-        pat = patterns[rows]
-        mask = ((pat[:, None, :] < 0) | (bits[None, :, :] == pat[:, None, :])).all(axis=-1).astype(float)
-        for u in np.unique(strata[rows]):
-            sel = strata[rows] == u
-            out[:, rows[sel]] = P[:, u, :] @ mask[sel].T
-    with np.errstate(divide="ignore"):
-        return np.log(np.clip(out, 0.0, None))
+__all__ = ["LooResult", "profile_loo", "compare_loo"]
 
 
 @dataclass(frozen=True, eq=False)
 class LooResult:
-    """PSIS-LOO of a model on a profile table (DESIGN §7).
+    """PSIS-LOO of a model on a profile table (docs/architecture.md §7).
 
     Attributes
     ----------
@@ -144,8 +84,7 @@ class LooResult:
         80
         """
         def num(v):
-            v = float(v)
-            return v if np.isfinite(v) else None
+            return jsonable(float(v))
 
         return {
             "elpd_loo": num(self.elpd), "se": num(self.se), "p_loo": num(self.p_loo),
@@ -165,7 +104,7 @@ def _weighted_se(values, counts) -> float:
 
 
 def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
-    """PSIS-LOO computed per profile row and weighted by the row counts (DESIGN §7).
+    """PSIS-LOO computed per profile row and weighted by the row counts (docs/architecture.md §7).
 
     For each row r, Pareto-smoothed importance weights come from
     ``-loglik[:, r]`` (:func:`arviz.psislw`) and
@@ -176,7 +115,7 @@ def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
     Parameters
     ----------
     loglik : array of shape (S, R)
-        Log-likelihood of one instance of each row per draw (:func:`row_loglik`).
+        Log-likelihood of one instance of each row per draw (a family's ``row_log_lik``).
     counts : int array of shape (R,)
         Instances per row.
     reff : float
@@ -196,7 +135,7 @@ def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
     >>> import numpy as np
     >>> rng = np.random.default_rng(1)
     >>> P = rng.dirichlet([20, 5, 5, 10], size=1000)[:, None, :]    # S=1000, U=1, k=2
-    >>> ll = row_loglik(P, [0, 0, 0, 0], [[0, 0], [1, 0], [0, 1], [1, 1]])
+    >>> ll = np.log(P[:, 0, :])     # one instance of each complete profile row
     >>> r = profile_loo(ll, [200, 50, 50, 100])
     >>> round(r.elpd, 1), r.n_bad
     (-519.3, 0)
@@ -240,8 +179,8 @@ def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
     )
 
 
-def compare(results: Mapping[str, LooResult]) -> pd.DataFrame:
-    """Rank models by elpd_loo on the same profile table, like :func:`arviz.compare` (DESIGN §7).
+def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
+    """Rank models by elpd_loo on the same profile table, like :func:`arviz.compare` (docs/architecture.md §7).
 
     Columns follow arviz: ``rank``, ``elpd_loo``, ``p_loo``, ``elpd_diff``
     (best minus this model, >= 0), ``weight`` (pseudo-BMA:
@@ -268,9 +207,9 @@ def compare(results: Mapping[str, LooResult]) -> pd.DataFrame:
     >>> import numpy as np
     >>> rng = np.random.default_rng(2)
     >>> pats, counts = [[0, 0], [1, 0], [0, 1], [1, 1]], [200, 50, 50, 100]
-    >>> good = row_loglik(rng.dirichlet([200, 50, 50, 100], size=800)[:, None], [0] * 4, pats)
-    >>> flat = row_loglik(rng.dirichlet([100, 100, 100, 100], size=800)[:, None], [0] * 4, pats)
-    >>> compare({"flat": profile_loo(flat, counts), "good": profile_loo(good, counts)}).index.tolist()
+    >>> good = np.log(rng.dirichlet([200, 50, 50, 100], size=800))
+    >>> flat = np.log(rng.dirichlet([100, 100, 100, 100], size=800))
+    >>> compare_loo({"flat": profile_loo(flat, counts), "good": profile_loo(good, counts)}).index.tolist()
     ['good', 'flat']
     """
     if not results:

@@ -1,4 +1,4 @@
-"""Put the LOO results of fits with different strata on common profile rows (DESIGN §7).
+"""Put the LOO results of fits with different strata on common profile rows (docs/architecture.md §7).
 
 A fit's PSIS-LOO is one value per profile row, the LOO elpd of each instance in
 that row. Two fits of the same instances can have different rows: a model with

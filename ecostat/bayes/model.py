@@ -79,8 +79,6 @@ class Model:
         True
         """
         if group is not None:  # the 0.1 name of ``grouped``
-            import warnings
-
             warn_at_caller("fit(group=...) is now grouped=... (group names the column when reading data).",
                            DeprecationWarning)
             grouped = group if grouped is None else grouped
@@ -187,11 +185,16 @@ class Model:
     def fit(self, *, draws: int = default("draws"), tune: int = default("tune"), chains: int = default("chains"),
             cores: int | None = default("cores"), seed: int = default("seed"),
             target_accept: float = default("target_accept"), sampler: str = default("sampler"),
-            progressbar: bool | None = default("progressbar"), random_seed: int | None = None):
+            progressbar: bool | None = default("progressbar"), backend: str | None = default("backend"),
+            mass_matrix: str | None = default("mass_matrix"), method: str = default("method"),
+            random_seed: int | None = None):
         """Sample the posterior with NUTS; returns a :class:`~ecostat.bayes.results.FitResult`.
 
-        The sampler settings are those of :func:`ecostat.fit`; the same model and
-        seed give the same draws bit for bit. ``random_seed`` is PyMC's name for ``seed``.
+        The sampler settings are those of :func:`ecostat.fit` and
+        :func:`ecostat.bayes.sampling.sampler_settings` (``sampler``, ``backend``,
+        ``mass_matrix``, ``method``); the same model and seed give the same draws
+        bit for bit (``random_seed`` is PyMC's name for ``seed``). A fit estimated
+        to take minutes warns before it starts.
 
         Examples
         --------
@@ -200,18 +203,24 @@ class Model:
         >>> res = m.fit(draws=300, tune=300, seed=1)  # doctest: +SKIP
         >>> print(res.summary())  # doctest: +SKIP
         """
+        import json
+
         from .results import FitResult
-        from .sampling import sample_model, sampler_settings
+        from .sampling import sample_model, sampler_settings, warn_if_coarse_grid, warn_if_slow
 
         if random_seed is not None:
             if seed != default("seed") and seed != random_seed:
                 raise EcostatError(f"seed={seed} and random_seed={random_seed} disagree; give one of them.")
             seed = random_seed
-        settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler)
-        idata = sample_model(self.build(), settings, progressbar)
+        settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler, backend, mass_matrix, method)
+        warn_if_slow(self.design, self.options, self.family, settings)
+        key = json.dumps(self.spec, sort_keys=True, default=str)
+        idata = sample_model(self.build, settings, progressbar, cache_key=key,
+                             spec=(self.design, self.family, self.options))
         res = FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
                         settings=settings, formula=self.formula, check=False)
         _warn_if_not_converged(res)
+        warn_if_coarse_grid(self.design, self.options, self.family, res.draws)
         return res
 
 
@@ -326,7 +335,7 @@ def _names(formula: str) -> list[str]:
 
 
 def _from_long(formula: str, family, df: pd.DataFrame, decision_maker: str) -> tuple[ParsedFormula, FailureMatrix]:
-    from ..data.readers import read_long
+    from ..data.readers import read_data
 
     # the group is the one non-numeric instance-level column the formula names
     lhs, _, rhs = formula.partition("~")
@@ -357,14 +366,13 @@ def _from_long(formula: str, family, df: pd.DataFrame, decision_maker: str) -> t
         failure = "__ecostat_fail__"
     else:
         failure = parsed.response
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        fm = read_long(df, id=parsed.instance or "instance", model=decision_maker, failure=failure,
-                       group=parsed.group, covariates=list(parsed.covariates), version_pattern=None)
+    fm = read_data(df, layout="long", id=parsed.instance or "instance", model_col=decision_maker, failure_col=failure,
+                   label=None, prediction_col=None, group=parsed.group, covariates=list(parsed.covariates),
+                   version_pattern=None)
     return parsed, fm
 
 
-def build_model(design: Design, family: str = "rasch", options: FitOptions | None = None) -> pm.Model:
+def build_model(design: Design, family: str = "rasch", options: FitOptions | None = None):
     """The PyMC model of ``family`` on a collapsed design.
 
     Parameters

@@ -1,11 +1,11 @@
-"""Posterior predictive checks on ecosystem statistics (DESIGN §7).
+"""Posterior predictive checks on ecosystem statistics (docs/architecture.md §7).
 
 Replicate the complete-pattern counts of every stratum from the posterior
 (multinomial per draw and stratum), compute ecosystem statistics -- the
 histogram of the number of failures, the systemic failure count, pairwise
 co-failures and within-group homogenization H -- on observed and replicated
 counts, and summarize the comparison by Bayesian p-values
-``P(T_rep > T_obs) + 0.5 P(T_rep == T_obs)`` (DESIGN §7: checks on ecosystem
+``P(T_rep > T_obs) + 0.5 P(T_rep == T_obs)`` (docs/architecture.md §7: checks on ecosystem
 statistics, not cells). Pure numpy; seeded and bit-reproducible.
 
 Pattern index y enumerates complete patterns as
@@ -21,8 +21,8 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from ..descriptive.baselines import all_profiles
 from ..errors import EcostatError, preview
+from ..numeric import all_profiles, jsonable
 
 __all__ = ["STATISTICS", "PPCResult", "complete_counts", "replicate_counts", "ecosystem_statistics",
            "posterior_predictive_check"]
@@ -39,7 +39,7 @@ def _n_models(n_patterns: int) -> int:
 
 
 def complete_counts(patterns, counts, strata=None, n_strata=None) -> np.ndarray:
-    """Observed counts of each complete pattern per stratum (DESIGN §7).
+    """Observed counts of each complete pattern per stratum (docs/architecture.md §7).
 
     Parameters
     ----------
@@ -90,7 +90,7 @@ def complete_counts(patterns, counts, strata=None, n_strata=None) -> np.ndarray:
 
 
 def replicate_counts(P, strata_counts, rng) -> np.ndarray:
-    """Multinomial replicates of the complete-pattern counts of every stratum (DESIGN §7).
+    """Multinomial replicates of the complete-pattern counts of every stratum (docs/architecture.md §7).
 
     Parameters
     ----------
@@ -124,7 +124,7 @@ def replicate_counts(P, strata_counts, rng) -> np.ndarray:
 
 
 def ecosystem_statistics(counts, k: int, strata_groups=None, n_groups: int | None = None) -> dict[str, np.ndarray]:
-    """Ecosystem statistics of complete-pattern counts (DESIGN §7).
+    """Ecosystem statistics of complete-pattern counts (docs/architecture.md §7).
 
     Parameters
     ----------
@@ -196,15 +196,11 @@ def _p_values(replicated: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return p
 
 
-def _json(v):
-    """Plain Python number (NaN/inf -> None) for JSON."""
-    v = v.item() if hasattr(v, "item") else v
-    return None if isinstance(v, float) and not np.isfinite(v) else v
 
 
 @dataclass(frozen=True, eq=False)
 class PPCResult:
-    """Posterior predictive check of ecosystem statistics (DESIGN §7).
+    """Posterior predictive check of ecosystem statistics (docs/architecture.md §7).
 
     Attributes
     ----------
@@ -252,9 +248,9 @@ class PPCResult:
         for name in STATISTICS:
             obs, p = self.observed[name], self.p_values[name]
             if np.ndim(obs) == 0:
-                out[name] = {"observed": _json(obs), "p_value": _json(p)}
+                out[name] = {"observed": jsonable(obs), "p_value": jsonable(p)}
             else:
-                out[name] = {"observed": [_json(v) for v in obs], "p_values": [_json(v) for v in p],
+                out[name] = {"observed": [jsonable(v) for v in obs], "p_values": [jsonable(v) for v in p],
                              "labels": list(self.labels[name])}
         return out
 
@@ -291,7 +287,7 @@ class PPCResult:
 
 def posterior_predictive_check(P, observed, *, strata_groups=None, n_groups: int | None = None, models=None,
                                group_levels=None, seed: int | None = 0, n_draws: int | None = None) -> PPCResult:
-    """Posterior predictive check of the ecosystem statistics (DESIGN §7).
+    """Posterior predictive check of the ecosystem statistics (docs/architecture.md §7).
 
     Each of up to ``n_draws`` evenly thinned posterior draws gives one
     multinomial replicate of the counts of every stratum (same stratum sizes

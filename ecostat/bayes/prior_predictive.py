@@ -1,4 +1,4 @@
-"""Prior predictive checks of a model (DESIGN §7): what the priors say before the data.
+"""Prior predictive checks of a model (docs/architecture.md §7): what the priors say before the data.
 
 Parameters are drawn from the priors (``pymc.sample_prior_predictive``; the
 collapsed likelihood is a ``Potential`` and is not used), turned into profile
@@ -19,13 +19,15 @@ from functools import cached_property
 import arviz as az
 import pandas as pd
 
+from ..options import default, interval_mass
+from ..report.result import Result
 from ..report.summary import Summary
 
 __all__ = ["PriorPredictive", "prior_predictive"]
 
 
-@dataclass(eq=False)
-class PriorPredictive:
+@dataclass(eq=False, repr=False)
+class PriorPredictive(Result):
     """Prior draws of a :class:`~ecostat.model.Model` and what they imply.
 
     Attributes
@@ -61,9 +63,10 @@ class PriorPredictive:
     def n_draws(self) -> int:
         return int(self.idata.prior.sizes["draw"])
 
-    def quantity(self, name: str, by_group: bool = False, prob: float = 0.95) -> dict:
-        """Prior summary (mean, sd, interval, P(> independence)) of an ecosystem quantity (DESIGN §6)."""
-        return self._draws.quantity(name, by_group, prob)
+    def quantity(self, name: str, by_group: bool = False, ci: float = default("ci"), prob: float | None = None) -> dict:
+        """Prior summary (mean, sd, interval, P(> independence)) of an ecosystem quantity (docs/architecture.md §6)."""
+        ci = interval_mass(ci, prob)
+        return self._draws.quantity(name, by_group, ci)
 
     def quantity_draws(self, name: str, by_group: bool = False):
         """Prior draws of an ecosystem quantity."""
@@ -74,26 +77,41 @@ class PriorPredictive:
         """Replicated ecosystem statistics of data of the observed size vs the observed (a PPCResult)."""
         return self._draws.ppc(n_draws=self.n_draws, seed=self.seed)
 
-    def quantities(self, prob: float = 0.95) -> pd.DataFrame:
+    def quantities(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
         """Implied ecosystem quantities against independence, one row each."""
+        ci = interval_mass(ci, prob)
         from .fit_summary import quantities_frame
 
-        return quantities_frame(self._draws, prob)
+        return quantities_frame(self._draws, ci)
 
-    def summary(self, prob: float = 0.95) -> Summary:
+    def summary(self, ci: float = default("ci"), prob: float | None = None) -> Summary:
         """Priors, implied quantities and the prior predictive check, as a :class:`~ecostat.report.summary.Summary`."""
+        ci = interval_mass(ci, prob)
         m = self.model
         header = [("Family", m.family), ("Formula", m.formula or "keyword API"),
                   ("Instances", str(m.design.n_instances)), ("Decision-makers", ", ".join(m.design.models)),
                   ("Prior draws", f"{self.n_draws} (seed {self.seed})")]
         hyper = pd.DataFrame({"hyperparameter": list(m.hyperparameters()), "value": list(m.hyperparameters().values())})
         tables = [("Priors", m.priors()), ("Hyperparameters", hyper),
-                  (f"Implied ecosystem quantities ({prob:.0%} interval)", self.quantities(prob))]
+                  (f"Implied ecosystem quantities ({ci:.0%} interval)", self.quantities(ci))]
         if m.design.complete:
-            tables.append(("Prior predictive statistics vs observed", self.check.to_frame(prob)))
+            tables.append(("Prior predictive statistics vs observed", self.check.to_frame(ci)))
         notes = ["p is P(T_rep > T_obs) + 0.5 P(T_rep = T_obs) over prior replicates; values near 0 or 1 say the "
                  "prior finds the observed statistic implausible."]
         return Summary(f"ecostat prior predictive: {m.family}", header, tables, notes)
+
+    def to_dict(self, ci: float = default("ci")) -> dict:
+        """JSON-ready prior draws summary: implied quantities (mean and interval) and the predictive check."""
+        from ..quantities import reported
+
+        out = {"family": self.model.family, "formula": self.model.formula, "n_draws": self.n_draws, "seed": self.seed,
+               "hyperparameters": self.model.hyperparameters(), "quantities": {}}
+        for name in reported("posterior", "scalar"):
+            q = self.quantity(name, ci=ci)
+            out["quantities"][name] = {"mean": float(q["mean"]), "interval": [float(q["hdi_low"]), float(q["hdi_high"])]}
+        if self.model.design.complete:
+            out["check"] = self.check.to_dict()
+        return out
 
     def __repr__(self) -> str:
         return f"<PriorPredictive {self.model.family}: {self.n_draws} prior draws>"

@@ -1,4 +1,4 @@
-"""Fit results: spec, data digest, versions, InferenceData and what follows from them (DESIGN §8).
+"""Fit results: spec, data digest, versions, InferenceData and what follows from them (docs/architecture.md §8).
 
 A :class:`FitResult` is what :func:`ecostat.fit` returns. Everything it reports is
 computed per posterior draw from the profile probabilities the family implies
@@ -20,10 +20,14 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import posterior as post
 from ..errors import EcostatError, EcostatWarning
+from ..options import default, interval_mass
+from ..quantities import independence_of
 from ..report.provenance import versions as package_versions
+from ..report.result import Result
+from . import posterior as post
 from .families import FitOptions, get_family
+from .families.base import MAX_K_PATTERNS, MixtureFamily
 from .families.design import Design, design_from_arrays
 
 __all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
@@ -32,7 +36,7 @@ __all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
 DIAGNOSTIC_LIMITS = {"r_hat_max": 1.01, "ess_bulk_min": 400, "divergences": 0}
 
 
-class FitResult:
+class FitResult(Result):
     """A fitted Bayesian family (returned by :func:`ecostat.fit`).
 
     Attributes
@@ -90,16 +94,43 @@ class FitResult:
 
     @cached_property
     def pattern_probabilities(self) -> np.ndarray:
-        """Implied probability of every complete profile per draw and stratum, (S, U, 2^k)."""
+        """Implied probability of every complete profile per draw and stratum, (S, U, 2^k).
+
+        Enumerates the 2^k profiles: k <= 14 (``MAX_K_PATTERNS``). The ecosystem
+        quantities do not need it for the mixture families (see :attr:`quantity_draw_index`).
+        """
         return np.exp(self._family.pattern_log_prob(self.draws, self.design, self.options))
+
+    @property
+    def enumerates_profiles(self) -> bool:
+        """Whether the quantities come from the 2^k profile probabilities (else from the mixture components)."""
+        return not (self.design.k > MAX_K_PATTERNS and isinstance(self._family, MixtureFamily))
 
     @cached_property
     def _quantities(self) -> tuple[dict, dict]:
         d = self.design
+        if not self.enumerates_profiles:
+            return self._mixture_quantities()
+        self.quantity_draw_index = np.arange(self.n_draws)
         P = self.pattern_probabilities
         overall = post.ecosystem_quantities(post.overall_probabilities(P, d.strata_counts), d.k)
         groups = post.ecosystem_quantities(post.group_probabilities(P, d.strata_group, d.strata_counts, d.n_groups), d.k)
         return overall, groups
+
+    def _mixture_quantities(self) -> tuple[dict, dict]:
+        """The quantities from the mixture components (any k; exact; draws thinned only for cost)."""
+        d = self.design
+        moments, self.quantity_draw_index = self._family.mixture_moments(self.draws, d, self.options)
+        n = d.strata_counts.astype(float)
+        W = np.zeros((d.n_groups, d.n_strata))
+        W[d.strata_group, np.arange(d.n_strata)] = n
+        W /= W.sum(axis=1, keepdims=True)
+        out = []
+        for weights in (n / n.sum(), W):
+            m = post.average_moments(moments, weights)
+            out.append(post.quantities_from_moments(m["failure_rates"], m["systemic_failure_rate"],
+                                                    m["failure_count_distribution"], d.k))
+        return out[0], out[1]
 
     def quantity_draws(self, name: str, by_group: bool = False) -> np.ndarray:
         """Draws of a §6 quantity (see :func:`ecostat.bayes.posterior.ecosystem_quantities`), overall or (S, G, ...)."""
@@ -109,13 +140,14 @@ class FitResult:
             raise EcostatError(f"unknown quantity {name!r}; available: {sorted(table)}.")
         return table[name]
 
-    def quantity(self, name: str, by_group: bool = False, prob: float = 0.95) -> dict:
+    def quantity(self, name: str, by_group: bool = False, ci: float = default("ci"), prob: float | None = None) -> dict:
         """Posterior summary (mean, sd, HDI, P(> independence)) of a §6 quantity."""
+        ci = interval_mass(ci, prob)
         x = self.quantity_draws(name, by_group)
-        ref = post.QUANTITY_REFERENCE.get(name)
+        ref = independence_of(name)
         if isinstance(ref, str):
             ref = self.quantity_draws(ref, by_group)
-        return post.summarize_draws(x, ref, prob)
+        return post.summarize_draws(x, ref, ci)
 
     # -- diagnostics -----------------------------------------------------------------------------
     @cached_property
@@ -165,7 +197,7 @@ class FitResult:
 
     # -- checks and comparison -------------------------------------------------------------------
     def ppc(self, n_draws: int = 500, seed: int = 0):
-        """Posterior predictive check of ecosystem statistics (DESIGN §7); see :mod:`ecostat.bayes.ppc`."""
+        """Posterior predictive check of ecosystem statistics (docs/architecture.md §7); see :mod:`ecostat.bayes.ppc`."""
         from .ppc import complete_counts, posterior_predictive_check
         d = self.design
         obs = complete_counts(d.patterns, d.counts, d.strata, d.n_strata)
@@ -179,12 +211,12 @@ class FitResult:
         return profile_loo(self._family.row_log_lik(self.draws, self.design, self.options), self.design.counts)
 
     def loo(self):
-        """PSIS-LOO on the profile table, weighted by counts (DESIGN §7); see :mod:`ecostat.bayes.loo`."""
+        """PSIS-LOO on the profile table, weighted by counts (docs/architecture.md §7); see :mod:`ecostat.bayes.loo`."""
         return self._loo
 
     # -- tables ----------------------------------------------------------------------------------
-    def profile_difficulty(self, prob: float = 0.95) -> pd.DataFrame:
-        """Posterior latent difficulty of each profile row (DESIGN §6, instance difficulty).
+    def profile_difficulty(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
+        """Posterior latent difficulty of each profile row (docs/architecture.md §6, instance difficulty).
 
         Columns: the profile (1 fail, 0 success, -1 missing), group, count,
         ``difficulty`` (posterior mean latent value: theta for rasch/twopl, the
@@ -193,6 +225,7 @@ class FitResult:
         instance of that difficulty. For an all-fail profile, ``1 - p_all_fail``
         is the probability that its systemic failure goes beyond its difficulty.
         """
+        ci = interval_mass(ci, prob)
         out = self._family.profile_latent(self.draws, self.design, self.options)
         if out is None:
             raise EcostatError(f"family {self.family!r} has no scalar latent difficulty; "
@@ -203,21 +236,22 @@ class FitResult:
         if d.n_groups > 1:
             frame["group"] = [d.group_levels[g] for g in d.strata_group[d.strata]]
         frame["count"] = d.counts
-        s = post.summarize_draws(diff, prob=prob)
+        s = post.summarize_draws(diff, ci=ci)
         frame["difficulty"], frame["hdi_low"], frame["hdi_high"] = s["mean"], s["hdi_low"], s["hdi_high"]
         frame["p_all_fail"] = p_all.mean(axis=0)
         return frame
 
-    def parameters(self, prob: float = 0.95) -> pd.DataFrame:
+    def parameters(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
         """Posterior summary of the family's parameters (mean, sd, HDI, R-hat, ESS)."""
+        ci = interval_mass(ci, prob)
         names = [n for n in self._family.parameters(self.design, self.options) if n in self.idata.posterior]
-        s = az.summary(self.idata, var_names=names, hdi_prob=prob, kind="all", round_to="none")
-        s = s.reset_index().rename(columns={"index": "parameter", f"hdi_{(1 - prob) / 2 * 100:g}%": "hdi_low",
-                                            f"hdi_{(1 + prob) / 2 * 100:g}%": "hdi_high"})
+        s = az.summary(self.idata, var_names=names, hdi_prob=ci, kind="all", round_to="none")
+        s = s.reset_index().rename(columns={"index": "parameter", f"hdi_{(1 - ci) / 2 * 100:g}%": "hdi_low",
+                                            f"hdi_{(1 + ci) / 2 * 100:g}%": "hdi_high"})
         return s[["parameter", "mean", "sd", *[c for c in s.columns if c.startswith("hdi")], "r_hat", "ess_bulk",
                   "ess_tail"]]
 
-    def summary(self, prob: float = 0.95, classical: bool = True):
+    def summary(self, ci: float = default("ci"), classical: bool = True, prob: float | None = None):
         """Printable summary (text, LaTeX, HTML, DataFrame) of the fit.
 
         Tables: parameters; ecosystem quantities against independence;
@@ -227,13 +261,15 @@ class FitResult:
         posterior's answers (``classical=False`` leaves them out); sampler
         diagnostics.
         """
+        ci = interval_mass(ci, prob)
         from .fit_summary import fit_summary
-        return fit_summary(self, prob, classical)
+        return fit_summary(self, ci, classical)
 
-    def to_dict(self, prob: float = 0.95, ppc_seed: int = 0) -> dict:
+    def to_dict(self, ci: float = default("ci"), ppc_seed: int = 0, prob: float | None = None) -> dict:
         """JSON-ready object with the keys documented in the README (``ecostat fit --json``)."""
+        ci = interval_mass(ci, prob)
         from .fit_summary import fit_dict
-        return fit_dict(self, prob, ppc_seed)
+        return fit_dict(self, ci, ppc_seed)
 
     def __repr__(self) -> str:
         return (f"<FitResult {self.family}: {self.design.n_instances} instances x {self.design.k} models, "

@@ -198,7 +198,7 @@ class FailureMatrix:
         """The profile table: unique (profile, group, covariates) rows with counts.
 
         It is the sufficient statistic of every descriptive metric and every
-        exchangeable likelihood (DESIGN §2). Computed once and cached.
+        exchangeable likelihood (docs/architecture.md §2). Computed once and cached.
         """
         cached = self.__dict__.get("_profile_table")
         if cached is None:

@@ -4,7 +4,7 @@ A profile is one row of the failure matrix (Toups et al. 2023, §2.1: the
 "outcome profile" ``f_i = F[i, :]``). Instances with the same profile, group
 and covariate values are exchangeable, so every descriptive metric and every
 exchangeable likelihood depends on the data only through the counts of the
-unique rows (DESIGN §2). With k large only observed profiles are stored (at
+unique rows (docs/architecture.md §2). With k large only observed profiles are stored (at
 most N rows), never all 2^k.
 
 All metric functions take a :class:`ProfileTable` and optionally a ``counts``

@@ -88,7 +88,7 @@ def scan_profiles(source, *, layout: str = "long", engine: str | None = None, in
     The result is the table that ``ecostat.read_long(...).profile_table()``
     (``read_wide`` for ``layout="wide"``) gives on the same data: same
     patterns, counts, decision-maker order and names, group levels and codes,
-    covariates (DESIGN §2: the profile table is the sufficient statistic).
+    covariates (docs/architecture.md §2: the profile table is the sufficient statistic).
     Only that table is materialised; the log itself is streamed by the engine,
     so it may be far larger than memory.
 

@@ -1,9 +1,10 @@
-"""Validation of the numeric and choice arguments of the descriptive verbs, in one place.
+"""Validation of the numeric and choice arguments of the descriptive verbs (through the options schema).
 
 ``describe``, ``bootstrap``/``bootstrap_many``/``resample_counts``/``bootstrap_frame``,
 ``stratified_excess`` and ``goodness_of_fit`` call these helpers instead of checking
-their arguments themselves, so the rules (and the messages) are the same everywhere
-and can move into a central options schema unchanged.
+their arguments themselves; for a declared option they apply the options schema's
+rule (:func:`ecostat.options.check`), so the rules and messages are those of the
+command line and the specs too.
 
 Rules
 -----
@@ -21,12 +22,12 @@ Rules
 
 from __future__ import annotations
 
-import numbers
 import secrets
 
 import numpy as np
 
 from ..errors import EcostatError
+from ..options import OPTIONS, check, whole_number
 
 __all__ = ["check_count", "check_seed", "check_ci", "check_choice", "check_flag", "check_max_groups", "fresh_seed",
            "MAX_GROUPS", "DEFAULT_MAX_GROUPS"]
@@ -38,22 +39,13 @@ DEFAULT_MAX_GROUPS = "auto"
 
 
 def _whole(value, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)):
-        raise EcostatError(f"{name} must be a whole number, not a boolean ({value!r}).")
-    if isinstance(value, str):
-        hint = f" Pass {name}={value.strip()}" if value.strip().lstrip("+-").isdigit() else ""
-        raise EcostatError(f"{name} must be a whole number, got the text {value!r}.{hint}".rstrip() + ("." if hint else ""))
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        if np.isfinite(float(value)) and float(value).is_integer():
-            return int(value)
-        raise EcostatError(f"{name} must be a whole number, got {value!r}; ecostat does not round it for you.")
-    raise EcostatError(f"{name} must be a whole number, got {type(value).__name__} {value!r}.")
+    return whole_number(value, name)
 
 
 def check_count(value, name: str, *, minimum: int = 0, zero: str | None = None) -> int:
     """A whole number ``>= minimum`` (``zero`` explains what 0 means, for the message).
+
+    A declared option with the same lower bound is checked by the schema (:func:`ecostat.options.check`).
 
     Examples
     --------
@@ -64,6 +56,8 @@ def check_count(value, name: str, *, minimum: int = 0, zero: str | None = None) 
     ...
     ecostat.errors.EcostatError: n_boot must be a whole number, got the text '10'. Pass n_boot=10.
     """
+    if name in OPTIONS and OPTIONS[name].low == minimum:
+        return check(name, value)
     n = _whole(value, name)
     if n < minimum:
         what = "a positive" if minimum == 1 else f"at least {minimum}: a"
@@ -96,14 +90,7 @@ def check_seed(value, name: str = "seed", *, generator: bool = False):
     if isinstance(value, np.random.Generator):
         raise EcostatError(f"{name} must be a whole number here (a numpy Generator cannot be recorded in the result); "
                            "pass an int, or None for a fresh seed that the result reports.")
-    try:
-        seed = _whole(value, name)
-    except EcostatError as exc:
-        allowed = "a non-negative whole number" + (", a numpy Generator" if generator else "") + " or None (fresh seed)"
-        raise EcostatError(f"{exc} A seed is {allowed}.") from None
-    if seed < 0:
-        raise EcostatError(f"{name} must be a non-negative whole number (or None for a fresh seed); got {seed}.")
-    return seed
+    return check("seed", value, label=name)
 
 
 def check_ci(value, name: str = "ci") -> float:
@@ -114,9 +101,7 @@ def check_ci(value, name: str = "ci") -> float:
     >>> check_ci(0.9)
     0.9
     """
-    if isinstance(value, (bool, np.bool_, str)) or not isinstance(value, numbers.Real) or not 0 < float(value) < 1:
-        raise EcostatError(f"{name} must be between 0 and 1 (e.g. 0.95); got {value!r}.")
-    return float(value)
+    return check("ci", value, label=name)
 
 
 def check_choice(value, name: str, choices) -> str:
@@ -129,7 +114,7 @@ def check_choice(value, name: str, choices) -> str:
     """
     if not isinstance(value, str) or value not in choices:
         raise EcostatError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}.")
-    return value
+    return value  # (declared options: ecostat.options.check gives the same rule and message)
 
 
 def check_flag(value, name: str, *, allow_none: bool = False):
@@ -149,8 +134,7 @@ def check_max_groups(value, n_instances: int) -> int | None:
     >>> check_max_groups("auto", 6358), check_max_groups("auto", 8), check_max_groups(None, 8)
     (1000, 10, None)
     """
-    if value is None:
-        return None
-    if isinstance(value, str) and value == "auto":
+    value = check("max_groups", value)
+    if value == "auto":
         return min(MAX_GROUPS, max(10, int(n_instances) // 2))
-    return check_count(value, "max_groups", minimum=1)
+    return value

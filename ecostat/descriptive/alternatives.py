@@ -20,11 +20,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, UndefinedMetricError, preview
 from ..data.failures import FailureMatrix
-from .metrics import _safe_div, _scalar, failure_rates, require_two_models, systemic_failure_rate
-from .pairwise import _prepare, raise_undefined
 from ..data.profiles import as_table, resolve_counts
+from ..errors import DataError, UndefinedMetricError, preview
+from ..numeric import as_scalar, safe_div
+from .metrics import failure_rates, require_two_models, systemic_failure_rate
+from .pairwise import _prepare, raise_undefined
 
 __all__ = ["pair_covariance", "pair_pmi", "pair_pearson", "pair_homogenization", "pairwise_metrics",
            "alternative_metrics_frame", "min_exp", "exp_exp", "loss_homogenization", "min_exp_losses",
@@ -35,7 +36,7 @@ def _pair_rates(data, counts, what):
     """Table, overlap n and the rates E[F^a F^b], E[F^a], E[F^b] of every pair (..., k, k)."""
     t, tab = _prepare(data, counts, what)
     n = tab.n
-    return t, n, _safe_div(tab.n11, n), _safe_div(tab.n11 + tab.n10, n), _safe_div(tab.n11 + tab.n01, n)
+    return t, n, safe_div(tab.n11, n), safe_div(tab.n11 + tab.n10, n), safe_div(tab.n11 + tab.n01, n)
 
 
 def pair_covariance(data, counts=None) -> np.ndarray:
@@ -73,7 +74,7 @@ def pair_homogenization(data, counts=None) -> np.ndarray:
         raise_undefined(t, (fa == 0) | (fb == 0), "the pairwise homogenization H",
                         lambda a, b: f"{t.models[a] if fa[a, b] == 0 else t.models[b]!r} never fails on the {n[a, b]:.0f} "
                                      "instances both met, so E[F^a] E[F^b] = 0 and the ratio is 0/0.")
-    return _safe_div(e11, fa * fb)
+    return safe_div(e11, fa * fb)
 
 
 def pair_pmi(data, counts=None) -> np.ndarray:
@@ -116,7 +117,7 @@ def pair_pearson(data, counts=None) -> np.ndarray:
             f = fa[a, b] if va[a, b] == 0 else fb[a, b]
             return f"{m!r} {'always' if f == 1 else 'never'} fails on the {n[a, b]:.0f} instances both met (zero variance)."
         raise_undefined(t, (va == 0) | (vb == 0), "the Pearson correlation", why)
-    return _safe_div(e11 - fa * fb, np.sqrt(va * vb))
+    return safe_div(e11 - fa * fb, np.sqrt(va * vb))
 
 
 def pairwise_metrics(data, counts=None) -> dict[str, np.ndarray]:
@@ -178,13 +179,13 @@ def _profile_ratio(data, counts, what, reduce):
     f = failure_rates(t, counts)
     seen = t.patterns >= 0
     per_profile = reduce(f[..., None, :], seen)
-    den = _safe_div((c * per_profile).sum(axis=-1), c.sum(axis=-1))
+    den = safe_div((c * per_profile).sum(axis=-1), c.sum(axis=-1))
     if counts is None and den == 0:
         zero = [m for m, r in zip(t.models, f) if r == 0]
         raise UndefinedMetricError(
             f"{what} is undefined: decision-maker(s) {preview(zero)} never fail, so the denominator is 0 and the "
             "ratio is 0/0. Report the systemic failure rate instead, or leave these models out (fm.select([...]); --models on the command line).")
-    return _scalar(_safe_div(np.asarray(systemic_failure_rate(t, counts)), den))
+    return as_scalar(safe_div(np.asarray(systemic_failure_rate(t, counts)), den))
 
 
 def _min(x, seen):  # per-instance min / mean / product over observed cells

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from ..data.profiles import ProfileTable, as_table, require_complete
 from ..errors import EcostatError, EcostatWarning, user_stacklevel
+from ..numeric import all_profiles
 from .metrics import failure_count_distribution, failure_rates
 from .poibin import poisson_binomial_pmf
-from ..data.profiles import ProfileTable, as_table, require_complete
 
 __all__ = [
     "PAPER_ALPHAS",
@@ -286,11 +287,6 @@ def _check_rule(rule: str) -> None:
                            "'paper' only easy < 0 (Toups App. A.3).")
 
 
-def all_profiles(k: int) -> np.ndarray:
-    """All 2^k binary profiles, shape (2^k, k) (k <= 20)."""
-    if k > 20:
-        raise EcostatError(f"enumerating all 2^k profiles needs k <= 20; got k = {k}.")
-    return ((np.arange(2 ** k)[:, None] >> np.arange(k)) & 1).astype(np.int8)
 
 
 def profile_probabilities(rates, alpha=None, delta=None) -> tuple[ProfileTable, np.ndarray]:

@@ -1,7 +1,7 @@
 """Bootstrap intervals by multinomial resampling of the profile table.
 
 Resampling N instances with replacement is the same as drawing the profile
-counts from Multinomial(N, counts / N) (DESIGN §3): the cost depends on the
+counts from Multinomial(N, counts / N) (docs/architecture.md §3): the cost depends on the
 number of distinct profiles P, not on N. Every metric of ecostat accepts a
 ``counts`` array of shape (B, P), so a statistic is evaluated on all
 replicates at once. Intervals are percentile intervals; results are
@@ -19,8 +19,8 @@ import pandas as pd
 
 from ..data.profiles import ProfileTable, as_table
 from ..errors import EcostatError, EcostatWarning, user_stacklevel
+from ..numeric import as_scalar
 from ._checks import check_ci, check_count, check_seed
-from .metrics import _scalar
 
 __all__ = ["resample_counts", "bootstrap", "bootstrap_many", "bootstrap_frame", "BootstrapResult", "percentile_interval"]
 
@@ -221,7 +221,7 @@ def bootstrap_many(data, statistics: dict[str, Callable], n_boot: int = 1000, se
         n_undefined = int(np.isnan(reps[:, defined]).any(axis=1).sum()) if defined.any() else 0
         lo, hi = percentile_interval(reps, ci)
         lo, hi = np.where(defined, lo, np.nan), np.where(defined, hi, np.nan)
-        out[name] = BootstrapResult(estimates[name], reps, _scalar(lo), _scalar(hi), ci, n_undefined,
+        out[name] = BootstrapResult(estimates[name], reps, as_scalar(lo), as_scalar(hi), ci, n_undefined,
                                     seed if counts is None and not isinstance(seed, np.random.Generator) else None)
     return out
 

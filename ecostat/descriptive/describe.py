@@ -10,30 +10,35 @@ of multinomial replicates of the profile table.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..data.failures import FailureMatrix
+from ..errors import EcostatError, UndefinedMetricError
+from ..numeric import safe_div
+from ..options import check, default
+from ..quantities import reported
+from . import _checks as C
 from . import alternatives as A
 from . import groups as G
 from . import leader as L
 from . import metrics as M
 from . import pairwise as P
 from .baselines import hard_easy_grid
-from . import _checks as C
 from .bootstrap import bootstrap_many
 from .description import LEADER, PAIRWISE_NAMES, Description, Estimate
-from ..errors import EcostatError, UndefinedMetricError
-from ..data.failures import FailureMatrix
 
 __all__ = ["describe", "Description", "Estimate"]
 
 
-def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot: int = 1000, seed: int | None = 0,
-             ci: float = 0.95, hard_easy: bool = False, hard_easy_rule: str = "strict",
-             pairwise: bool | None = None, bootstrap_by: str = "instance",
-             max_groups: int | str | None = "auto") -> Description:
+def describe(data: FailureMatrix, *, models: Sequence[str] | None = default("models"), n_boot: int = default("n_boot"),
+             seed: int | None = default("seed"), ci: float = default("ci"), hard_easy: bool = default("hard_easy"),
+             rule: str = default("rule"), pairwise: bool | None = default("pairwise"),
+             bootstrap_by: str = default("bootstrap_by"), max_groups: int | str | None = default("max_groups"),
+             hard_easy_rule: str | None = None) -> Description:
     """Describe an ecosystem: every descriptive figure of Toups 2023 and Bommasani 2022 with intervals.
 
     Parameters
@@ -54,7 +59,8 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         Add the hard/easy grid search (Toups App. A.3). If no cell of the grid
         is valid for these failure rates (e.g. a decision-maker that fails
         almost always), the grid is left out with a note; the rest is reported.
-    hard_easy_rule : {"strict", "paper"}
+    rule : {"strict", "paper"}
+        Validity rule of the hard/easy grid (``hard_easy_rule`` is its deprecated name).
     pairwise : bool, optional
         Report the k (k - 1) / 2 pairwise measures with intervals (default: when k <= 20).
     bootstrap_by : {"instance", "group"}
@@ -87,10 +93,14 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     drawn_seed = seed is None
     seed = C.check_seed(seed)
     ci = C.check_ci(ci)
-    hard_easy = C.check_flag(hard_easy, "hard_easy")
-    hard_easy_rule = C.check_choice(hard_easy_rule, "hard_easy_rule", ("strict", "paper"))
-    pairwise = C.check_flag(pairwise, "pairwise", allow_none=True)
-    bootstrap_by = C.check_choice(bootstrap_by, "bootstrap_by", ("instance", "group"))
+    hard_easy = check("hard_easy", hard_easy)
+    if hard_easy_rule is not None:  # the 0.1 name of ``rule``
+        warnings.warn("describe(hard_easy_rule=...) is now rule=... (as --rule and the specs' [options] rule).",
+                      DeprecationWarning, stacklevel=2)
+        rule = hard_easy_rule
+    hard_easy_rule = check("rule", rule, label="hard_easy_rule" if hard_easy_rule is not None else "rule")
+    pairwise = check("pairwise", pairwise)
+    bootstrap_by = check("bootstrap_by", bootstrap_by)
     if data.group is not None:
         _check_groups(data, C.check_max_groups(max_groups, data.n_instances), max_groups)
     fm = data.select(models) if models is not None else data
@@ -103,15 +113,11 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     if drawn_seed and n_boot:
         notes.append(f"seed=None: the bootstrap used the fresh seed {seed}; pass seed={seed} to repeat this run.")
     stats = {"failure_rates": M.failure_rates, "distribution": M.failure_count_distribution,
-             "systemic_failure_rate": M.systemic_failure_rate,
-             "independence_systemic_failure_rate": M.expected_systemic_failure_rate,
-             "systemic_excess": M.systemic_excess, "homogenization": M.homogenization}
-    stats.update(min_exp=A.min_exp, exp_exp=A.exp_exp)
+             **{name: SCALAR_METRICS[name] for name in reported("describe", "scalar")}}
     if table.group_codes is not None:
-        stats.update(h_avg=G.h_avg, h_unif=G.h_unif, h_worst=G.h_worst,
-                     stratified_difference=G.stratified_difference, stratified_ratio=G.stratified_ratio)
-        if table.n_groups > 1:
-            stats["unfairness"] = G.unfairness
+        stats.update({name: GROUP_METRICS[name] for name in reported("describe_groups")
+                      if name != "unfairness" or table.n_groups > 1})
+        stats.update(stratified_difference=G.stratified_difference, stratified_ratio=G.stratified_ratio)
     iu = np.triu_indices(fm.n_models, 1)
     if pairwise is None:
         pairwise = fm.n_models <= 20
@@ -155,12 +161,11 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
     rate_df = pd.DataFrame({"model": fm.models, "n_observed": (fm.failures >= 0).sum(axis=0),
                             "estimate": estimates["failure_rates"]})
     dist = pd.DataFrame({"failures": np.arange(fm.n_models + 1), "observed": obs, "independence": ind,
-                         "difference": obs - ind, "ratio": M._safe_div(obs, ind)})
+                         "difference": obs - ind, "ratio": safe_div(obs, ind)})
     for frame, name, prefix in ((rate_df, "failure_rates", ""), (dist, "distribution", "observed_")):
         frame[prefix + "lo"] = boot[name].lo if boot else np.nan
         frame[prefix + "hi"] = boot[name].hi if boot else np.nan
-    scalars = {name: est(name) for name in ("systemic_failure_rate", "independence_systemic_failure_rate",
-                                             "systemic_excess", "homogenization", "min_exp", "exp_exp")}
+    scalars = {name: est(name) for name in reported("describe", "scalar")}
     pairs = pd.DataFrame({"model_a": [fm.models[i] for i in iu[0]], "model_b": [fm.models[j] for j in iu[1]]})
     pairwise = _with_intervals(pairs, [n for n in PAIRWISE if n in estimates], estimates, boot) if pairwise else None
     leader = None
@@ -170,9 +175,8 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
         leader = _with_intervals(pd.DataFrame({"model": list(fm.models)}), list(LEADER), estimates, boot)
     group_scalars = by_group = stratified = None
     if table.group_codes is not None:
-        group_scalars = {name: est(name) for name in ("h_avg", "h_unif", "h_worst")}
-        group_scalars["unfairness"] = est("unfairness") if table.n_groups > 1 else Estimate(
-            None, note="UNFAIRNESS needs at least two groups")
+        group_scalars = {name: est(name) if name in stats else Estimate(None, note="UNFAIRNESS needs at least two groups")
+                         for name in reported("describe_groups")}
         by_group = _by_group(table)
         stratified = G.stratified_excess(table)
         for name in ("difference", "ratio"):
@@ -188,6 +192,12 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = None, n_boot
                        pairwise, leader, stratified, bootstrap_by)
 
 
+#: the metric computing each scalar quantity describe reports (ecostat.quantities, "describe")
+SCALAR_METRICS = {"homogenization": M.homogenization, "systemic_failure_rate": M.systemic_failure_rate,
+                  "independence_systemic_failure_rate": M.expected_systemic_failure_rate,
+                  "systemic_excess": M.systemic_excess, "min_exp": A.min_exp, "exp_exp": A.exp_exp}
+#: the metric computing each group quantity describe reports (ecostat.quantities, "describe_groups")
+GROUP_METRICS = {"h_avg": G.h_avg, "h_unif": G.h_unif, "h_worst": G.h_worst, "unfairness": G.unfairness}
 #: pairwise measures reported by describe, by name (Bommasani App. A.4 and agreement measures)
 PAIRWISE = dict(zip(PAIRWISE_NAMES, (P.cohens_kappa, P.double_fault, P.yules_q, A.pair_covariance, A.pair_pearson,
                                      A.pair_pmi, A.pair_homogenization)))

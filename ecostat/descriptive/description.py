@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from .baselines import HardEasyGrid
 from ..data.failures import FailureMatrix
+from ..numeric import jsonable
+from ..quantities import quantity
+from ..report.result import Result
 from ..report.summary import Summary
+from .baselines import HardEasyGrid
 
 __all__ = ["Description", "Estimate", "PAIRWISE_NAMES", "LEADER"]
 
@@ -39,8 +41,8 @@ class Estimate:
         return d
 
 
-@dataclass
-class Description:
+@dataclass(repr=False)
+class Description(Result):
     """Result of :func:`describe`; see :meth:`summary` and :meth:`to_dict`.
 
     Examples
@@ -119,13 +121,13 @@ class Description:
                   ("Intervals", f"{pct} percentile bootstrap, {self.n_boot} replicates, seed {self.seed}"
                                 + (", resampled within groups" if self.bootstrap_by == "group" else ""))]
         rates = self.failure_rates.rename(columns={"estimate": "failure_rate", "lo": "ci_lo", "hi": "ci_hi"})
-        scal = pd.DataFrame([{"quantity": k, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
+        scal = pd.DataFrame([{"quantity": quantity(k).label, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
                              for k, v in self.scalars.items()]).astype({"estimate": float, "ci_lo": float, "ci_hi": float})
         dist = self.distribution[["failures", "observed", "independence", "difference", "ratio"]]
         tables = [("Failure rates (ascending)", rates), ("Systemic failure and homogenization", scal),
                   ("Number of failures: observed vs independence (Toups eq. 1-2)", dist)]
         if self.group_scalars is not None:
-            gs = pd.DataFrame([{"quantity": k, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
+            gs = pd.DataFrame([{"quantity": quantity(k).label, "estimate": v.estimate, "ci_lo": v.lo, "ci_hi": v.hi}
                                for k, v in self.group_scalars.items()]).astype({"estimate": float, "ci_lo": float, "ci_hi": float})
             tables += [(f"Group homogenization by {self.fm.group_name!r} (Bommasani eq. 6-9)", gs),
                        (f"By group ({self.fm.group_name})", self.by_group),
@@ -159,7 +161,4 @@ def _ci_dict(row, names) -> dict:
 
 
 def _num(v):
-    if v is None:
-        return None
-    v = float(v)
-    return None if not np.isfinite(v) else v
+    return None if v is None else jsonable(float(v))

@@ -16,9 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..data.profiles import as_table, require_complete
 from ..errors import EcostatError
+from ..report.result import Result
+from ..report.summary import Summary
 from ._checks import check_choice, check_count, check_seed
 from .baselines import (
     PAPER_ALPHAS,
@@ -33,8 +36,8 @@ from .metrics import failure_count_distribution, failure_rates, independence_dis
 __all__ = ["goodness_of_fit", "GoodnessOfFit", "g2_statistic"]
 
 
-@dataclass(frozen=True)
-class GoodnessOfFit:
+@dataclass(frozen=True, repr=False)
+class GoodnessOfFit(Result):
     """Result of :func:`goodness_of_fit`.
 
     Attributes
@@ -51,6 +54,13 @@ class GoodnessOfFit:
         Fitted baseline parameters (alpha, delta for hard/easy).
     seed : int or None
         Seed of the simulations (the drawn one when ``seed=None`` was given).
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> g = es.goodness_of_fit(es.simulate(n=2000, family="independence", seed=1), n_sim=99)
+    >>> g.to_dict()["baseline"], g.summary().title
+    ('independence', 'Goodness of fit of the independence baseline')
     """
 
     baseline: str
@@ -62,8 +72,22 @@ class GoodnessOfFit:
     seed: int | None = None
 
     def to_dict(self) -> dict:
+        """JSON-ready statistic, p-value and fitted parameters."""
         return {"baseline": self.baseline, "g2": self.statistic, "l1": self.l1, "p_value": self.p_value,
                 "n_sim": self.n_sim, **self.params}
+
+    def summary(self) -> Summary:
+        """The test as a one-row table."""
+        row = {"baseline": self.baseline, "g2": self.statistic, "l1": self.l1, "p_value": self.p_value,
+               "replicates": self.n_sim, **self.params}
+        return Summary(f"Goodness of fit of the {self.baseline} baseline", [("Seed", str(self.seed))],
+                       [("Parametric-bootstrap G2 test (Toups App. A.3)", pd.DataFrame([row]))],
+                       ["p = (1 + #{G2* >= G2}) / (1 + replicates), the failure rates (and the grid cell) "
+                        "re-estimated in every replicate."])
+
+    def __repr__(self) -> str:
+        return (f"GoodnessOfFit(baseline={self.baseline!r}, statistic={self.statistic!r}, l1={self.l1!r}, "
+                f"p_value={self.p_value!r}, n_sim={self.n_sim})")
 
 
 def g2_statistic(observed, expected, n) -> np.ndarray:

@@ -16,10 +16,9 @@ import pandas as pd
 
 from ..data.profiles import ProfileTable, as_table, resolve_counts
 from ..errors import DataError, UndefinedMetricError, preview, user_stacklevel
+from ..numeric import as_scalar, safe_div
 from ._checks import check_ci, check_count, check_seed
 from .metrics import (
-    _safe_div,
-    _scalar,
     failure_count_distribution,
     failure_rates,
     independence_distribution,
@@ -164,7 +163,7 @@ def group_systemic_failure_rates(data, counts=None) -> np.ndarray:
     t = as_table(data)
     systemic = ((t.patterns == 1) | (t.patterns < 0)).all(axis=1).astype(float)
     sums = group_sum(t, counts, np.column_stack([systemic, np.ones(t.n_profiles)]))
-    return _safe_div(sums[..., 0], sums[..., 1])
+    return safe_div(sums[..., 0], sums[..., 1])
 
 
 def _group_rates(t: ProfileTable, counts) -> tuple[np.ndarray, np.ndarray]:
@@ -172,7 +171,7 @@ def _group_rates(t: ProfileTable, counts) -> tuple[np.ndarray, np.ndarray]:
     k = t.n_models
     sums = group_sum(t, counts, np.concatenate([(t.patterns == 1), (t.patterns >= 0)], axis=1).astype(float))
     fails, seen = sums[..., :k], sums[..., k:]
-    return _safe_div(fails, seen), seen
+    return safe_div(fails, seen), seen
 
 
 def _group_products(t: ProfileTable, counts) -> tuple[np.ndarray, np.ndarray]:
@@ -203,10 +202,10 @@ def h_avg(data, counts=None):
     t = as_table(data)
     prod_g, prod = _group_products(t, counts)
     seen = _group_rates(t, counts)[1]  # (..., G, k)
-    p_i = _safe_div(seen, seen.sum(axis=-2, keepdims=True))
+    p_i = safe_div(seen, seen.sum(axis=-2, keepdims=True))
     p = np.prod(p_i, axis=-1)
-    w = _safe_div(p, p.sum(axis=-1, keepdims=True))
-    return _scalar(_safe_div((w * prod_g).sum(axis=-1), prod))
+    w = safe_div(p, p.sum(axis=-1, keepdims=True))
+    return as_scalar(safe_div((w * prod_g).sum(axis=-1), prod))
 
 
 def h_unif(data, counts=None):
@@ -221,7 +220,7 @@ def h_unif(data, counts=None):
     """
     t = as_table(data)
     prod_g, prod = _group_products(t, counts)
-    return _scalar(_safe_div(np.mean(prod_g, axis=-1), prod))
+    return as_scalar(safe_div(np.mean(prod_g, axis=-1), prod))
 
 
 def h_worst(data, counts=None):
@@ -236,7 +235,7 @@ def h_worst(data, counts=None):
     """
     t = as_table(data)
     prod_g, prod = _group_products(t, counts)
-    return _scalar(_safe_div(np.max(prod_g, axis=-1), prod))
+    return as_scalar(safe_div(np.max(prod_g, axis=-1), prod))
 
 
 def unfairness(data, counts=None):
@@ -256,7 +255,7 @@ def unfairness(data, counts=None):
     if t.n_groups < 2:
         raise UndefinedMetricError(f"UNFAIRNESS is a variance over groups and needs at least two; the grouping {t.group_name!r} has {t.n_groups}.")
     prod_g = np.prod(group_failure_rates(t, counts), axis=-1)
-    return _scalar(np.var(prod_g, axis=-1, ddof=1))
+    return as_scalar(np.var(prod_g, axis=-1, ddof=1))
 
 
 def stratified_distributions(data, counts=None) -> tuple[np.ndarray, np.ndarray]:
@@ -274,7 +273,7 @@ def stratified_distributions(data, counts=None) -> tuple[np.ndarray, np.ndarray]
     nfail = (t.patterns == 1).sum(axis=1)
     hist = group_sum(t, counts, np.eye(k + 1)[nfail])  # (..., G, k + 1)
     sizes = hist.sum(axis=-1, keepdims=True)
-    observed = _safe_div(hist, sizes)
+    observed = safe_div(hist, sizes)
     rates = _group_rates(t, counts)[0]
     if not t.has_missing:
         baseline = poisson_binomial_pmf(np.nan_to_num(rates, nan=0.0)) + np.where(np.isnan(rates).any(axis=-1, keepdims=True), np.nan, 0.0)
@@ -290,7 +289,7 @@ def stratified_distributions(data, counts=None) -> tuple[np.ndarray, np.ndarray]
     order = np.argsort(pair_of_profile, kind="stable")
     starts = np.flatnonzero(np.r_[True, np.diff(pair_of_profile[order]) != 0])
     weight = np.add.reduceat(c[..., order], starts, axis=-1)  # (..., S): instances of each (group, set)
-    weight = _safe_div(weight, sizes[..., pair[:, 0], 0])  # share of its group, as independence_distribution
+    weight = safe_div(weight, sizes[..., pair[:, 0], 0])  # share of its group, as independence_distribution
     first = order[starts]  # a profile of each (group, set)
     f_pair = np.where(seen[first], rates[..., pair[:, 0], :], 0.0)  # (..., S, k); unmet models fail with probability 0
     pmf = poisson_binomial_pmf(np.nan_to_num(f_pair, nan=0.0))  # (..., S, k + 1), exactly the pmf over the set met
@@ -340,7 +339,7 @@ def stratified_ratio(data, counts=None, *, include_all: bool = True) -> np.ndarr
     [1.0, 1.0, 1.0]
     """
     obs, base = _strata(as_table(data), counts, include_all)
-    return _safe_div(obs, base)
+    return safe_div(obs, base)
 
 
 def stratified_excess(data, counts=None, *, include_all: bool = True, n_boot: int = 0, seed: int = 0,
@@ -396,7 +395,7 @@ def stratified_excess(data, counts=None, *, include_all: bool = True, n_boot: in
         "observed": obs.ravel(),
         "baseline": base.ravel(),
         "difference": (obs - base).ravel(),
-        "ratio": _safe_div(obs, base).ravel(),
+        "ratio": safe_div(obs, base).ravel(),
     })
     if n_boot:
         from .bootstrap import bootstrap_many

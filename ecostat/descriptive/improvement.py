@@ -31,11 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, preview
 from ..data.failures import FailureMatrix
-from .leader import profile_labels, profile_onehot, require_complete
-from .metrics import _safe_div
 from ..data.profiles import resolve_counts
+from ..errors import DataError, preview
+from ..numeric import safe_div
+from .leader import profile_labels, profile_onehot, require_complete
 
 __all__ = ["ImprovementResult", "transitions", "improvement_arrays", "improvement_analysis", "improvements",
            "threshold_sweep"]
@@ -205,8 +205,8 @@ def improvement_arrays(fm, model: str, v1=None, v2=None, *, others=None, counts=
         with np.errstate(divide="ignore", invalid="ignore"):
             out[share] = np.where(den != 0, out[n] / np.where(den != 0, den, 1.0), np.nan) + 0.0  # no -0.0
     total = c.sum(axis=-1)
-    out["failure_rate_v1"] = _safe_div(c @ (a1 == 1).astype(float), total)
-    out["failure_rate_v2"] = _safe_div(c @ (a2 == 1).astype(float), total)
+    out["failure_rate_v1"] = safe_div(c @ (a1 == 1).astype(float), total)
+    out["failure_rate_v2"] = safe_div(c @ (a2 == 1).astype(float), total)
     out["change"] = out["failure_rate_v1"] - out["failure_rate_v2"]
     return out
 

@@ -25,9 +25,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
-from .metrics import _safe_div, require_two_models
 from ..data.profiles import as_table, require_complete, resolve_counts
+from ..errors import DataError
+from ..numeric import safe_div
+from .metrics import require_two_models
 
 __all__ = ["leader_statistics", "leader_following", "leader_following_systemic", "profile_labels"]
 
@@ -110,11 +111,11 @@ def leader_statistics(data, counts=None, *, profiles: bool = True) -> dict[str, 
     for j in range(k if profiles else 0):  # loop over models, not instances
         others = [o for o in range(k) if o != j]
         onehot = profile_onehot(t.patterns[:, others])         # (P, Q)
-        p_marg.append(_safe_div(c @ onehot, total[..., None]))
-        p_cond.append(_safe_div((c * fail[:, j]) @ onehot, n_fail[..., j, None]))
+        p_marg.append(safe_div(c @ onehot, total[..., None]))
+        p_cond.append(safe_div((c * fail[:, j]) @ onehot, n_fail[..., j, None]))
     # (P, k): every model but j fails <=> the profile has k - 1 failures outside column j
     all_fail = ((fail.sum(axis=1, keepdims=True) - fail) == k - 1).astype(float)
-    rates = _safe_div(n_fail, total[..., None])
+    rates = safe_div(n_fail, total[..., None])
     log_rates = np.log(np.where(rates > 0, rates, 1.0))
     zero = (rates == 0).astype(float)
     # prod_{l != j} f_l without dividing by f_j (exact when some rate is 0)
@@ -123,8 +124,8 @@ def leader_statistics(data, counts=None, *, profiles: bool = True) -> dict[str, 
     out = {"p_marginal": np.stack(p_marg, axis=-2), "p_given_fail": np.stack(p_cond, axis=-2)} if profiles else {}
     return out | {
         "failure_rate": rates,
-        "p_all_others_fail_given_fail": _safe_div(c @ (all_fail * fail), n_fail),
-        "p_all_others_fail": _safe_div(c @ all_fail, total[..., None]),
+        "p_all_others_fail_given_fail": safe_div(c @ (all_fail * fail), n_fail),
+        "p_all_others_fail": safe_div(c @ all_fail, total[..., None]),
         "p_independent": prod_others,
     }
 
@@ -188,7 +189,7 @@ def leader_following(data, counts=None) -> pd.DataFrame:
         "p_marginal": s["p_marginal"],
         "p_given_fail": s["p_given_fail"],
         "difference": s["p_given_fail"] - s["p_marginal"],
-        "ratio": _safe_div(s["p_given_fail"], s["p_marginal"]),
+        "ratio": safe_div(s["p_given_fail"], s["p_marginal"]),
     }
     return _replicate_frame(arrays, 2, t.models, profile_labels(t.n_models - 1))
 
@@ -228,6 +229,6 @@ def leader_following_systemic(data, counts=None) -> pd.DataFrame:
     s = leader_statistics(t, counts)
     keys = ["failure_rate", "p_all_others_fail_given_fail", "p_all_others_fail", "p_independent"]
     arrays = {key: s[key] for key in keys}
-    arrays["lift"] = _safe_div(s["p_all_others_fail_given_fail"], s["p_all_others_fail"])
-    arrays["lift_vs_independence"] = _safe_div(s["p_all_others_fail_given_fail"], s["p_independent"])
+    arrays["lift"] = safe_div(s["p_all_others_fail_given_fail"], s["p_all_others_fail"])
+    arrays["lift_vs_independence"] = safe_div(s["p_all_others_fail_given_fail"], s["p_independent"])
     return _replicate_frame(arrays, 1, t.models)

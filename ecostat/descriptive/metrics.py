@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UndefinedMetricError, preview
-from .poibin import poisson_binomial_pmf
 from ..data.profiles import ProfileTable, as_table, resolve_counts
+from ..errors import UndefinedMetricError, preview
+from ..numeric import as_scalar, safe_div
+from .poibin import poisson_binomial_pmf
 
 __all__ = [
     "failure_rates",
@@ -28,9 +29,6 @@ __all__ = [
 ]
 
 
-def _safe_div(num, den):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
 def failure_rates(data, counts=None) -> np.ndarray:
@@ -59,7 +57,7 @@ def failure_rates(data, counts=None) -> np.ndarray:
     c = resolve_counts(t, counts)
     fails = c @ (t.patterns == 1).astype(float)
     seen = c @ (t.patterns >= 0).astype(float)
-    return _safe_div(fails, seen)
+    return safe_div(fails, seen)
 
 
 def failure_count_distribution(data, counts=None) -> np.ndarray:
@@ -83,7 +81,7 @@ def failure_count_distribution(data, counts=None) -> np.ndarray:
     c = resolve_counts(t, counts)
     nfail = (t.patterns == 1).sum(axis=1)
     onehot = np.eye(t.n_models + 1)[nfail]
-    return _safe_div(c @ onehot, c.sum(axis=-1, keepdims=True))
+    return safe_div(c @ onehot, c.sum(axis=-1, keepdims=True))
 
 
 def independence_distribution(data, counts=None, rates=None) -> np.ndarray:
@@ -122,7 +120,7 @@ def independence_distribution(data, counts=None, rates=None) -> np.ndarray:
     total = c.sum(axis=-1, keepdims=True)
     out = np.zeros(f.shape[:-1] + (t.n_models + 1,))
     for m, mask in enumerate(masks):
-        w = _safe_div(c[..., which == m].sum(axis=-1, keepdims=True), total)
+        w = safe_div(c[..., which == m].sum(axis=-1, keepdims=True), total)
         pmf = poisson_binomial_pmf(np.nan_to_num(f[..., mask], nan=0.0))
         out[..., : pmf.shape[-1]] += w * pmf
     return out
@@ -141,7 +139,7 @@ def systemic_failure_rate(data, counts=None) -> np.ndarray | float:
     t = as_table(data)
     c = resolve_counts(t, counts)
     systemic = ((t.patterns == 1) | (t.patterns < 0)).all(axis=1).astype(float)
-    return _scalar(_safe_div(c @ systemic, c.sum(axis=-1)))
+    return as_scalar(safe_div(c @ systemic, c.sum(axis=-1)))
 
 
 def expected_systemic_failure_rate(data, counts=None, rates=None) -> np.ndarray | float:
@@ -160,11 +158,11 @@ def expected_systemic_failure_rate(data, counts=None, rates=None) -> np.ndarray 
     t = as_table(data)
     f = failure_rates(t, counts) if rates is None else np.asarray(rates, dtype=float)
     if not t.has_missing:
-        return _scalar(np.prod(f, axis=-1))
+        return as_scalar(np.prod(f, axis=-1))
     c = resolve_counts(t, counts)
     seen = t.patterns >= 0
     per_profile = np.prod(np.where(seen, f[..., None, :], 1.0), axis=-1)
-    return _scalar(_safe_div((c * per_profile).sum(axis=-1), c.sum(axis=-1)))
+    return as_scalar(safe_div((c * per_profile).sum(axis=-1), c.sum(axis=-1)))
 
 
 def homogenization(data, counts=None) -> np.ndarray | float:
@@ -191,7 +189,7 @@ def homogenization(data, counts=None) -> np.ndarray | float:
         require_failures(t, "homogenization H")
     num = systemic_failure_rate(t, counts)
     den = expected_systemic_failure_rate(t, counts)
-    return _scalar(_safe_div(np.asarray(num), np.asarray(den)))
+    return as_scalar(safe_div(np.asarray(num), np.asarray(den)))
 
 
 def systemic_excess(data, counts=None) -> np.ndarray | float:
@@ -208,7 +206,7 @@ def systemic_excess(data, counts=None) -> np.ndarray | float:
     0.125
     """
     t = as_table(data)
-    return _scalar(np.asarray(systemic_failure_rate(t, counts)) - np.asarray(expected_systemic_failure_rate(t, counts)))
+    return as_scalar(np.asarray(systemic_failure_rate(t, counts)) - np.asarray(expected_systemic_failure_rate(t, counts)))
 
 
 def require_two_models(t: ProfileTable, what: str) -> None:
@@ -229,8 +227,3 @@ def require_failures(t: ProfileTable, what: str) -> None:
             f"{what} is undefined: decision-maker(s) {preview(zero)} never fail, so prod_j f_j = 0 and "
             "the ratio is 0/0. Report the systemic failure rate instead, or leave these models out (models=[...]; --models on the command line)."
         )
-
-
-def _scalar(x):
-    x = np.asarray(x)
-    return float(x) if x.ndim == 0 else x

@@ -21,9 +21,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..errors import UndefinedMetricError, preview
-from .metrics import _safe_div, require_two_models
 from ..data.profiles import ProfileTable, as_table, resolve_counts
+from ..errors import UndefinedMetricError, preview
+from ..numeric import safe_div
+from .metrics import require_two_models
 
 __all__ = ["PairTables", "pair_tables", "cohens_kappa", "double_fault", "yules_q", "disagreement",
            "pairwise_agreement_frame"]
@@ -140,8 +141,8 @@ def cohens_kappa(data, counts=None) -> np.ndarray:
     """
     t, tab = _prepare(data, counts, "Cohen's kappa")
     n = tab.n
-    pa, pb = _safe_div(tab.n11 + tab.n10, n), _safe_div(tab.n11 + tab.n01, n)
-    po = _safe_div(tab.n11 + tab.n00, n)
+    pa, pb = safe_div(tab.n11 + tab.n10, n), safe_div(tab.n11 + tab.n01, n)
+    po = safe_div(tab.n11 + tab.n00, n)
     pe = pa * pb + (1 - pa) * (1 - pb)
     one_minus_pe = pa * (1 - pb) + (1 - pa) * pb
     constant = (tab.n10 + tab.n01 == 0) & ((tab.n11 == 0) | (tab.n00 == 0))
@@ -149,7 +150,7 @@ def cohens_kappa(data, counts=None) -> np.ndarray:
         raise_undefined(t, constant & (n > 0), "Cohen's kappa",
                         lambda a, b: f"both decision-makers {'always' if pa[a, b] == 1 else 'never'} fail on the "
                                      f"{n[a, b]:.0f} instances both met, so p_e = 1 and kappa is 0/0.")
-    return _safe_div(po - pe, np.where(constant, 0.0, one_minus_pe))
+    return safe_div(po - pe, np.where(constant, 0.0, one_minus_pe))
 
 
 def double_fault(data, counts=None) -> np.ndarray:
@@ -168,7 +169,7 @@ def double_fault(data, counts=None) -> np.ndarray:
     0.25
     """
     t, tab = _prepare(data, counts, "the double-fault rate")
-    return _safe_div(tab.n11, tab.n)
+    return safe_div(tab.n11, tab.n)
 
 
 def disagreement(data, counts=None) -> np.ndarray:
@@ -187,7 +188,7 @@ def disagreement(data, counts=None) -> np.ndarray:
     0.5
     """
     t, tab = _prepare(data, counts, "the disagreement rate")
-    return _safe_div(tab.n10 + tab.n01, tab.n)
+    return safe_div(tab.n10 + tab.n01, tab.n)
 
 
 def yules_q(data, counts=None) -> np.ndarray:
@@ -212,7 +213,7 @@ def yules_q(data, counts=None) -> np.ndarray:
     if counts is None:
         raise_undefined(t, same + diff == 0, "Yule's Q",
                         lambda a, b: f"n11*n00 = {same[a, b]:.0f} and n10*n01 = {diff[a, b]:.0f}, so Q is 0/0.")
-    return _safe_div(same - diff, same + diff)
+    return safe_div(same - diff, same + diff)
 
 
 def pairwise_agreement_frame(data, counts=None) -> pd.DataFrame:

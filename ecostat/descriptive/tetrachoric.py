@@ -3,7 +3,7 @@
 The tetrachoric correlation of two 0/1 columns is the correlation ``rho`` of a
 bivariate standard normal latent ``(z_a, z_b)`` whose thresholds reproduce the
 2x2 table: ``F_a = 1[z_a + mu_a > 0]``. It is the pairwise counterpart of the
-``mvprobit`` family's latent correlation matrix ``Omega`` (DESIGN §5), computed
+``mvprobit`` family's latent correlation matrix ``Omega`` (docs/architecture.md §5), computed
 here by classical two-step maximum likelihood as an independent reference:
 
 1. thresholds from the margins, ``mu_a = Phi^{-1}(f_a)`` with ``f_a`` the failure
@@ -154,7 +154,7 @@ def tetrachoric(x, y) -> float:
     from the instances both columns observe, then ``rho`` maximizing the 2x2
     multinomial likelihood with the exact bivariate normal cdf, bounded to
     ``[-0.999, 0.999]``. It estimates the ``mvprobit`` latent correlation
-    (DESIGN §5) of the pair.
+    (docs/architecture.md §5) of the pair.
 
     Parameters
     ----------
@@ -229,8 +229,8 @@ def tetrachoric_matrix(data, undefined: str = "raise") -> pd.DataFrame:
     m3 -0.999 -0.500  1.000
     """
     from ..data.failures import FailureMatrix
-    from .pairwise import pair_tables
     from ..data.profiles import ProfileTable, as_table
+    from .pairwise import pair_tables
 
     if undefined not in ("raise", "nan"):
         raise DataError(f"undefined must be 'raise' or 'nan'; got {undefined!r}.")

@@ -2,7 +2,7 @@
 
 Each answers one question a Bayesian latent-difficulty fit answers, with a
 classical test or estimator that is cheap and familiar to reviewers
-(DESIGN §8: "shown beside the Bayesian fit"):
+(docs/architecture.md §8: "shown beside the Bayesian fit"):
 
 * :func:`cochrans_q`, :func:`mcnemar_pairs`: do the decision-makers' failure
   rates differ? (the model effects ``b_j``)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DataError, UndefinedMetricError, preview
 from ..data.profiles import ProfileTable, as_table
+from ..errors import DataError, UndefinedMetricError, preview
 
 __all__ = ["table_of", "require_two", "require_complete_rows", "expand", "group_design"]
 

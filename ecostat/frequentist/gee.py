@@ -47,8 +47,8 @@ import pandas as pd
 from scipy.special import expit, logit
 from scipy.stats import chi2, norm
 
-from ..errors import EcostatError, UndefinedMetricError, preview
 from ..data.profiles import ProfileTable
+from ..errors import EcostatError, UndefinedMetricError, preview
 from ._data import expand, group_design, require_two, table_of
 
 __all__ = ["GEEResult", "gee_exchangeable", "AUTO_STATSMODELS_MAX_INSTANCES", "STATSMODELS_MAX_ROWS"]

@@ -5,7 +5,7 @@ fixed effect per decision-maker and one random intercept per instance,
 
     logit P(F_ij = 1) = b_j + theta_i,   theta_i ~ Normal(0, s^2),
 
-which is the rasch family of :func:`ecostat.fit` (DESIGN §5) with theta
+which is the rasch family of :func:`ecostat.fit` (docs/architecture.md §5) with theta
 integrated by a mean-field variational approximation instead of sampled:
 ``b_j`` are the model effects at difficulty 0, ``s`` the spread of latent
 difficulty. Priors (statsmodels'): ``b_j ~ Normal(0, fe_p^2)``,
@@ -33,7 +33,7 @@ on a busy 2-core machine is up to 2-3 times longer): 0.4 s at N = 1,000,
 designs x 2 seeds x N = 1,000-20,000) converged. The default
 ``max_instances`` is 10,000: seconds, with margin. For large N use
 :func:`ecostat.fit` with the rasch family, which collapses identical profiles
-(DESIGN §5) and samples the exact posterior.
+(docs/architecture.md §5) and samples the exact posterior.
 
 Mean-field VB underestimates the random-effect spread when each instance has
 few decisions (k = 3): on ``ecostat.bayes.simulate(family="rasch")`` data with
@@ -53,8 +53,8 @@ from scipy import sparse
 from scipy.special import logit
 from scipy.stats import norm
 
-from ..errors import EcostatError, UndefinedMetricError, preview
 from ..data.failures import FailureMatrix
+from ..errors import EcostatError, UndefinedMetricError, preview
 from ._data import expand, require_two, table_of
 
 __all__ = ["MixedGLMResult", "bayes_mixed_glm", "DEFAULT_MAX_INSTANCES", "GRADIENT_TOL"]

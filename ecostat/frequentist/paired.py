@@ -10,7 +10,7 @@ applied here to every pair. Both are computed by statsmodels
 correction of :func:`statsmodels.stats.multitest.multipletests`.
 
 They are the classical counterparts of the model effects ``b_j`` of the
-Bayesian families (DESIGN §8): "is b_j the same for every j?".
+Bayesian families (docs/architecture.md §8): "is b_j the same for every j?".
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from statsmodels.stats.contingency_tables import cochrans_q as _sm_cochrans_q
 from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from ..errors import EcostatError, UndefinedMetricError, preview
 from ..descriptive.pairwise import pair_tables
+from ..errors import EcostatError, UndefinedMetricError, preview
 from ._data import expand, require_complete_rows, require_two, table_of
 
 __all__ = ["CochranQResult", "cochrans_q", "mcnemar_pairs", "EXACT_BELOW"]

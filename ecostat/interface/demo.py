@@ -13,19 +13,23 @@ improvement analysis. No files, no network.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from ..bayes.simulate import simulate
 from ..descriptive.baselines import fit_hard_easy, hard_easy_grid
 from ..descriptive.describe import describe
 from ..descriptive.gof import goodness_of_fit
 from ..descriptive.groups import bin_covariate, stratified_excess
 from ..descriptive.improvement import improvements, transitions
-from ..bayes.simulate import simulate
+from ..numeric import jsonable
+from ..options import default
+from ..report.result import Result
+from ..report.summary import Summary
 
-__all__ = ["run_demo", "demo_ecosystem"]
+__all__ = ["run_demo", "demo_ecosystem", "DemoResult"]
 
 MODELS = ("acme", "globex", "initech")
 YEARS = ("2021", "2022")
@@ -47,21 +51,52 @@ def demo_ecosystem(n: int = 20000, seed: int = 0):
                     covariate_effect=0.7, version_shift=-0.35, seed=seed)
 
 
-def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None = None,
-             progress: Callable[[str], None] = lambda msg: None, family: str | None = "rasch",
-             draws: int = 1000) -> dict:
-    """Run the demo and return ``{"text": str, "json": dict, "figures": [paths]}``.
+@dataclass(repr=False)
+class DemoResult(Result):
+    """What the demo computed: its summary (every table) and its JSON.
 
-    With ``family`` (default ``rasch``) it ends with a Bayesian fit of that family
+    Attributes
+    ----------
+    report : Summary
+        Every table of the demo.
+    payload : dict
+        The JSON object of ``ecostat demo --json``.
+    figures : list of str
+        Paths of the figures written (with ``out``).
+    fit : FitResult or None
+        The Bayesian fit at the end.
+    """
+
+    report: Summary
+    payload: dict
+    figures: list
+    fit: object = None
+
+    def summary(self) -> Summary:
+        return self.report
+
+    def to_dict(self) -> dict:
+        return self.payload
+
+    def __repr__(self) -> str:
+        return f"<DemoResult: {len(self.report.tables)} tables, {len(self.figures)} figures>"
+
+
+def run_demo(n: int = default("n"), seed: int = default("seed"), n_boot: int = default("n_boot"),
+             out: str | None = default("out"), progress: Callable[[str], None] = lambda msg: None,
+             family: str | None = default("family"), draws: int = default("draws")) -> DemoResult:
+    """Run the demo; returns a :class:`DemoResult` (``summary()``, ``to_dict()``, ``figures``).
+
+    It ends with a Bayesian fit of ``family`` (default, None: ``rasch``)
     with group-specific difficulty (2 chains x ``draws``), its ecosystem
     quantities against independence, group disparity and posterior predictive
-    check; ``family=None`` skips it.
+    check; ``family="none"`` skips it.
 
     Examples
     --------
     >>> from ecostat.interface.demo import run_demo
-    >>> report = run_demo(n=2000, n_boot=50, family=None)
-    >>> report["json"]["n_models"], "homogenization" in report["text"]
+    >>> report = run_demo(n=2000, n_boot=50, family="none")
+    >>> report.to_dict()["n_models"], "homogenization" in report.as_text()
     (3, True)
     """
     progress(f"simulating {n} instances x {len(MODELS)} models x {len(YEARS)} versions (seed {seed})")
@@ -88,7 +123,8 @@ def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None 
     summary.tables.append(("Share of improvements on people the other models both fail (Toups §4)",
                            systemic_rows[["model", "potential", "observed", "net"]]))
     figures = _figures(first, full, desc, strat, out, progress) if out else []
-    bayes = _bayesian(first, family, draws, seed, summary, progress) if family else None
+    family = "rasch" if family is None else family
+    bayes = _bayesian(first, family, draws, seed, summary, progress) if family != "none" else None
     payload = desc.to_dict()
     if bayes is not None:
         payload["fit"] = bayes.to_dict()
@@ -98,7 +134,7 @@ def run_demo(n: int = 20000, seed: int = 0, n_boot: int = 1000, out: str | None 
         "transitions": trans.to_dict(orient="records"),
         "figures": figures,
     })
-    return {"text": summary.as_text(), "json": _jsonable(payload), "figures": figures, "summary": summary}
+    return DemoResult(summary, jsonable(payload), figures, bayes)
 
 
 def _bayesian(first, family, draws, seed, summary, progress):
@@ -133,17 +169,3 @@ def _figures(first, full, desc, strat, out, progress) -> list[str]:
         paths.append(str(path))
     progress(f"wrote {len(paths)} figures to {folder}")
     return paths
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj

@@ -16,7 +16,7 @@ Descriptive analyses, kinds ``describe`` and ``baseline`` (TOML)::
     [data]                            # optional: label, id, models, years, group
     models = ["google", "microsoft", "facepp"]
 
-    [options]                         # per kind, see OPTIONS
+    [options]                         # per kind (ecostat.options.spec_keys(kind, "options"))
     n_boot = 1000
     seed = 0
 
@@ -36,7 +36,7 @@ sampler sections, all optional::
     models = ["google", "microsoft", "facepp"]
     covariates = ["agreement"]        # numeric columns read as instance covariates
 
-    [model]                           # structural options (MODEL_KEYS)
+    [model]                           # structural options (ecostat.options, section "model")
     link = "logit"                    # "logit" or "probit" (rasch, twopl)
     n_classes = 2                     # latent_class
     model_by_group = false            # partially pooled model-by-group effects (rasch, twopl)
@@ -47,7 +47,7 @@ sampler sections, all optional::
     [priors]                          # prior hyperparameter -> positive number, replacing the
     sigma_sd = 2.55                   # family's default (ecostat.bayes.families.get_family(F).prior_scales)
 
-    [sampler]                         # NUTS settings (SAMPLER_KEYS)
+    [sampler]                         # NUTS settings (ecostat.options, section "sampler")
     draws = 1000                      # per chain, >= 1
     tune = 1000                       # per chain, >= 0
     chains = 2                        # >= 1
@@ -72,41 +72,17 @@ expected.
 
 from __future__ import annotations
 
-import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import EcostatError, preview
+from ..options import check, spec_keys
 
-__all__ = ["Spec", "SpecError", "load_spec", "OPTIONS", "DATA_KEYS", "MODEL_KEYS", "SAMPLER_KEYS", "fit_with",
-           "formula_covariates"]
+__all__ = ["Spec", "SpecError", "load_spec", "fit_with", "formula_covariates", "KINDS"]
 
-#: settings of the data section and their types (``covariates``: fit specs only)
-DATA_KEYS: dict[str, type | tuple] = {"label": str, "id": str, "models": list, "years": list, "group": str,
-                                      "covariates": list}
-#: options of each descriptive kind of analysis and their types
-OPTIONS: dict[str, dict[str, type | tuple]] = {
-    "describe": {"n_boot": int, "seed": int, "ci": float, "bootstrap_by": str, "hard_easy": bool, "rule": str},
-    "baseline": {"rule": str, "n_sim": int, "seed": int},
-}
-#: structural options of a fit spec ([model]) and their types
-MODEL_KEYS: dict[str, type] = {"link": str, "n_classes": int, "model_by_group": bool, "group_location": bool,
-                               "group_scale": bool, "quadrature": int}
-#: sampler settings of a fit spec ([sampler]) and their types
-SAMPLER_KEYS: dict[str, type] = {"draws": int, "tune": int, "chains": int, "cores": int, "seed": int,
-                                 "target_accept": float, "sampler": str}
-#: every kind of spec
-KINDS = (*OPTIONS, "fit")
-_CHOICES = {"rule": ("strict", "paper"), "bootstrap_by": ("instance", "group"), "link": ("logit", "probit"),
-            "sampler": ("pymc", "nutpie")}
-#: smallest allowed value of whole-number settings (0 unless listed)
-_MINIMUM = {"draws": 1, "chains": 1, "cores": 1, "n_classes": 2, "quadrature": 2}
-_TYPE_NAMES = {int: "whole number", float: "number", str: "text value", bool: "true/false", list: "list"}
-#: [model] keys and the family capability (Family.supports) each needs
-_NEEDS = {"link": "link", "n_classes": "n_classes", "model_by_group": "model_by_group",
-          # difficulty location and scale by group: the latent-trait families (those with model-by-group effects)
-          "group_location": "model_by_group", "group_scale": "model_by_group"}
+#: every kind of spec (the verbs a spec can run)
+KINDS = ("describe", "baseline", "fit")
 #: [model] keys a formula decides (by its group terms)
 _FORMULA_DECIDES = {"group_location": "'+ group' gives a difficulty location per group",
                     "group_scale": "'(1 | instance:group)' a difficulty scale per group"}
@@ -158,27 +134,30 @@ class Spec:
     model: dict = field(default_factory=dict)
     priors: dict = field(default_factory=dict)
     sampler: dict = field(default_factory=dict)
+    #: the formula as read at load time (a ParsedFormula), reused when the spec runs
+    parsed: object = field(default=None, compare=False)
 
     def read(self, data_path):
-        """Read ``data_path`` (wide table) with the spec's data settings."""
-        from ..data.readers import read_wide
+        """Read ``data_path`` with the spec's data settings (the one reader, :func:`ecostat.data.readers.read_data`)."""
+        from ..data.readers import read_data
 
-        d = self.data
-        return read_wide(data_path, label=d.get("label", "label"), id=d.get("id", "instance_id"), models=d.get("models"),
-                         years=d.get("years"), group=d.get("group"), covariates=self.covariates())
+        settings = {k: v for k, v in self.data.items() if k != "covariates"}
+        return read_data(data_path, **settings, covariates=self.covariates())
 
     def covariates(self) -> list[str]:
         """Columns read as instance covariates: ``[data] covariates`` and those the formula names."""
         names = list(self.data.get("covariates", []))
         if self.formula is not None:
-            names += formula_covariates(self.formula, self.family, self.data.get("group"))
+            parsed = self.parsed if self.parsed is not None else _parse_formula(self.formula, self.family,
+                                                                                self.data.get("group"), "spec")
+            names += list(parsed.covariates)
         return list(dict.fromkeys(names))
 
     def run(self, data):
         """Run the analysis on a path or FailureMatrix.
 
-        Returns a Description (``describe``), a dict (``baseline``) or a
-        :class:`~ecostat.bayes.results.FitResult` (``fit``).
+        Returns the verb's result: a Description (``describe``), a
+        BaselineResult (``baseline``) or a :class:`~ecostat.bayes.results.FitResult` (``fit``).
 
         Examples
         --------
@@ -195,41 +174,42 @@ class Spec:
         fm = data if isinstance(data, FailureMatrix) else self.read(data)
         o = self.options
         if self.kind == "fit":
-            return fit_with(fm, formula=self.formula, family=self.family, group=bool(self.data.get("group")) or None,
-                            covariates=self.data.get("covariates"), model=self.model, priors=self.priors,
-                            sampler=self.sampler)
+            return fit_with(fm, formula=self.formula, family=self.family, parsed=self.parsed,
+                            grouped=bool(self.data.get("group")) or None, covariates=self.data.get("covariates"),
+                            model=self.model, priors=self.priors, sampler=self.sampler)
         if self.kind == "describe":
             from ..descriptive.describe import describe
 
-            return describe(fm, n_boot=o.get("n_boot", 1000), seed=o.get("seed", 0), ci=o.get("ci", 0.95),
-                            bootstrap_by=o.get("bootstrap_by", "instance"), hard_easy=o.get("hard_easy", False),
-                            hard_easy_rule=o.get("rule", "strict"))
-        from ..descriptive.baseline_analysis import baseline_analysis
+            return describe(fm, **o)
+        from ..descriptive.baseline import baseline
 
-        return baseline_analysis(fm, rule=o.get("rule", "strict"), n_sim=o.get("n_sim", 999), seed=o.get("seed", 0))
+        return baseline(fm, **o)
 
 
-def fit_with(fm, *, formula: str | None = None, family: str | None = None, group: bool | None = None,
+def fit_with(fm, *, formula: str | None = None, family: str | None = None, parsed=None, grouped: bool | None = None,
              covariates=None, model: dict | None = None, priors: dict | None = None, sampler: dict | None = None,
-             progressbar: bool = False):
-    """Fit ``fm`` as a fit spec says: ``es.model(formula, ...).fit(...)`` or ``es.fit(fm, family, ...)``.
+             progressbar: bool | None = None):
+    """Fit ``fm`` as a fit spec or the command line says: ``es.model(formula, ...).fit(...)`` or ``es.fit(fm, family, ...)``.
 
     ``model`` and ``sampler`` hold only the settings to pass on (anything
     missing takes the library default), so the spec and the command line mean
-    the same as the Python calls.
+    the same as the Python calls. ``parsed`` is the formula already read (it is
+    not read again).
     """
     model, sampler = dict(model or {}), dict(sampler or {})
     if priors:
         model["priors"] = dict(priors)
+    if progressbar is not None:
+        sampler["progressbar"] = progressbar
     if formula is not None:
         from ..bayes.model import model as make_model
 
-        return make_model(formula, fm, family=family, **model).fit(**sampler, progressbar=progressbar)
+        return make_model(parsed if parsed is not None else formula, fm, family=family, **model).fit(**sampler)
     if family is None:
         raise SpecError("a fit needs a formula or a family (e.g. family = \"rasch\").")
     from ..bayes.fit import fit
 
-    return fit(fm, family, group=group, covariates=covariates or None, **model, **sampler, progressbar=progressbar)
+    return fit(fm, family, grouped=grouped, covariates=covariates or None, **model, **sampler)
 
 
 def load_spec(path) -> Spec:
@@ -270,11 +250,11 @@ def load_spec(path) -> Spec:
     fit_only = {"formula", "family", "model", "priors", "sampler"} & set(raw)
     _only(raw, {"name", "kind", "description", "data", "options"}, where,
           hint=" (formula, family, [model], [priors] and [sampler] belong to kind = \"fit\")" if fit_only else "")
-    data = _section(raw, "data", DATA_KEYS, where)
-    if "covariates" in data:
+    if "covariates" in raw.get("data", {}) if isinstance(raw.get("data"), dict) else False:
         raise SpecError(f"{where} [data] covariates: only fit specs (kind = \"fit\") read covariates; "
                         f"a {kind!r} analysis does not use them.")
-    options = _section(raw, "options", OPTIONS[kind], where)
+    data = _section(raw, "data", spec_keys(kind, "data"), where)
+    options = _section(raw, "options", spec_keys(kind, "options"), where)
     return Spec(raw["name"], kind, str(raw.get("description", "")), data, options, path)
 
 
@@ -295,22 +275,14 @@ def _load_fit(raw: dict, path: Path, where: str) -> Spec:
 
     if family is not None and family not in FAMILIES:
         raise SpecError(f"{where} family = {family!r} is not known; use one of {preview(sorted(FAMILIES), 10)}.")
-    data = _section(raw, "data", DATA_KEYS, where)
-    for key in data.get("covariates", []):
-        if not isinstance(key, str) or not key:
-            raise SpecError(f"{where} [data] covariates = {data['covariates']!r}: expected a list of column names.")
-    model = _section(raw, "model", MODEL_KEYS, where)
-    sampler = _section(raw, "sampler", SAMPLER_KEYS, where)
-    if "target_accept" in sampler and not 0.5 <= sampler["target_accept"] < 1:
-        raise SpecError(f"{where} [sampler] target_accept = {sampler['target_accept']}: expected a number in [0.5, 1).")
-    priors = raw.get("priors", {})
-    if not isinstance(priors, dict):
-        raise SpecError(f"{where}: [priors] must be a table of prior name = number.")
-    for key, value in priors.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-            raise SpecError(f"{where} [priors] {key} = {value!r}: expected a positive number (the prior's scale).")
-    priors = {k: float(v) for k, v in priors.items()}
-    resolved = family
+    data = _section(raw, "data", spec_keys("fit", "data"), where)
+    model = _section(raw, "model", spec_keys("fit", "model"), where)
+    sampler = _section(raw, "sampler", spec_keys("fit", "sampler"), where)
+    try:
+        priors = check("priors", raw.get("priors", {}), where=f"{where} [priors]") or {}
+    except EcostatError as exc:
+        raise SpecError(str(exc).replace(f"{where} [priors] must be", f"{where}: [priors] must be")) from None
+    resolved, parsed = family, None
     decided = sorted(set(model) & set(_FORMULA_DECIDES)) if formula is not None else []
     if decided:
         raise SpecError(f"{where} [model] {decided[0]}: with a formula the group terms say it "
@@ -322,16 +294,15 @@ def _load_fit(raw: dict, path: Path, where: str) -> Spec:
             raise SpecError(f"{where} [model] model_by_group = {str(model['model_by_group']).lower()} disagrees with "
                             f"formula {formula!r}; write 'model * group' in the formula (or leave the key out).")
     fam = get_family(resolved)
-    for key in model:
-        need = _NEEDS.get(key)
-        if need is not None and need not in fam.supports:
-            able = sorted(n for n, f in FAMILIES.items() if need in f.supports)
+    for key in model:  # the family declares the model options it reads
+        if key not in fam.reads:
+            able = sorted(n for n, f in FAMILIES.items() if key in f.reads)
             raise SpecError(f"{where} [model] {key}: family {resolved!r} does not take it; families that do: "
                             f"{preview(able, 10)}.")
-    if model.get("link", "logit") not in fam.links:
+    if model.get("link", fam.links[0]) not in fam.links:
         raise SpecError(f"{where} [model] link = {model['link']!r}: family {resolved!r} takes {preview(fam.links)}.")
-    if "covariates" in data and formula is None and "covariates" not in fam.supports:
-        able = sorted(n for n, f in FAMILIES.items() if "covariates" in f.supports)
+    if "covariates" in data and formula is None and "covariates" not in fam.terms:
+        able = sorted(n for n, f in FAMILIES.items() if "covariates" in f.terms)
         raise SpecError(f"{where} [data] covariates: family {resolved!r} does not take covariates; families that "
                         f"do: {preview(able, 10)}.")
     unknown = sorted(set(priors) - set(fam.prior_scales))
@@ -339,7 +310,7 @@ def _load_fit(raw: dict, path: Path, where: str) -> Spec:
         raise SpecError(f"{where} [priors] {preview(unknown)}: family {resolved!r} has no such prior; it takes "
                         f"{preview(sorted(fam.prior_scales), 10) if fam.prior_scales else 'none'}.")
     return Spec(raw["name"], "fit", str(raw.get("description", "")), data, {}, path, formula=formula, family=family,
-                model=model, priors=priors, sampler=sampler)
+                model=model, priors=priors, sampler=sampler, parsed=parsed)
 
 
 def formula_covariates(formula: str, family: str | None = None, group: str | None = None) -> list[str]:
@@ -366,21 +337,15 @@ def _only(table: dict, allowed: set, where: str, hint: str = "") -> None:
         raise SpecError(f"{where} has unknown key(s) {preview(unknown)}; allowed: {preview(sorted(allowed), 10)}{hint}.")
 
 
-def _section(raw: dict, name: str, schema: dict, where: str) -> dict:
+def _section(raw: dict, name: str, keys: tuple, where: str) -> dict:
+    """The ``[name]`` table of a spec, every key known and every value checked by the options schema."""
     table = raw.get(name, {})
     if not isinstance(table, dict):
         raise SpecError(f"{where}: [{name}] must be a table of settings.")
-    _only(table, set(schema), f"{where} [{name}]")
-    for key, value in table.items():
-        want = schema[key]
-        ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
-        if want is float and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        if not ok:
-            raise SpecError(f"{where} [{name}] {key} = {value!r}: expected a {_TYPE_NAMES[want]}.")
-        if key in _CHOICES and value not in _CHOICES[key]:
-            raise SpecError(f"{where} [{name}] {key} = {value!r}: use one of {preview(_CHOICES[key])}.")
-        low = _MINIMUM.get(key, 0)
-        if want is int and value < low:
-            raise SpecError(f"{where} [{name}] {key} = {value}: expected {low} or more.")
-    return {k: float(v) if schema[k] is float else v for k, v in table.items()}
+    _only(table, set(keys), f"{where} [{name}]")
+    try:
+        return {k: check(k, v, where=f"{where} [{name}]") for k, v in table.items()}
+    except SpecError:
+        raise
+    except EcostatError as exc:
+        raise SpecError(str(exc)) from None

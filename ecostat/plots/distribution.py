@@ -7,8 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..descriptive.metrics import failure_count_distribution, independence_distribution
-from ._axes import (ALTERNATIVE, INDEPENDENCE, OBSERVED, OKABE_ITO, failure_colors, get_ax, integer_ticks,
-                    legend_above, style)
+from ._axes import ALTERNATIVE, INDEPENDENCE, OBSERVED, OKABE_ITO, failure_colors, get_ax, integer_ticks, legend_above, style
 
 __all__ = ["plot_failure_distribution", "plot_observed_vs_baseline"]
 

@@ -85,7 +85,6 @@ def plot_group_excess(data, *, ax=None, measure: str = "difference", n_boot: int
     'group'
     """
     from ..errors import EcostatError
-    from ..descriptive.groups import stratified_excess
 
     if measure not in ("difference", "ratio"):
         raise EcostatError(f"measure must be 'difference' or 'ratio', not {measure!r}.")

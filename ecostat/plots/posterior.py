@@ -1,7 +1,7 @@
 """Figures of fitted families: headline quantities against independence, difficulty by group, latent correlation.
 
 * :func:`plot_forest`: posterior homogenization H, systemic excess and ensemble
-  gap (DESIGN §6) of one or several fits, overall and per group, against their
+  gap (docs/architecture.md §6) of one or several fits, overall and per group, against their
   value under independence (H = 1, excess = 0, gap = 0) and the value in the data.
 * :func:`plot_difficulty`: the posterior distribution of latent difficulty in each
   group (rasch, twopl: a normal per stratum; latent_class, hard_easy: classes).
@@ -17,8 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import EcostatError
-from ._axes import (ALL_COLOR, INDEPENDENCE, OBSERVED, PALETTE, get_ax, legend_above, new_figure, style,
-                    wrap_title)
+from ._axes import ALL_COLOR, INDEPENDENCE, OBSERVED, PALETTE, get_ax, legend_above, new_figure, style, wrap_title
 
 __all__ = ["plot_forest", "plot_difficulty", "plot_correlation", "HEADLINE"]
 
@@ -76,7 +75,7 @@ def observed_quantities(design, by_group: bool = False) -> list[dict]:
 
 def plot_forest(fits, *, quantities=("homogenization", "systemic_excess", "ensemble_gap"), by_group: bool | None = None,
                 prob: float = 0.95, inner: float = 0.5, observed: bool = True, size="page", title: str | None = None):
-    """Forest plot of posterior ecosystem quantities of one or several fits against independence (DESIGN §6).
+    """Forest plot of posterior ecosystem quantities of one or several fits against independence (docs/architecture.md §6).
 
     One panel per quantity, one row per fit (and per group of a grouped fit,
     with the whole population as "all"): the posterior mean, its ``inner`` and
@@ -154,7 +153,7 @@ def _forest(named, quantities, by_group, prob, inner, observed, size, title):
     for j, q in enumerate(quantities):
         ax = axes[j]
         label, ref = HEADLINE.get(q, (q.replace("_", " "), None))
-        for r, (row_label, name, g, colour) in enumerate(rows):
+        for r, (_, name, g, colour) in enumerate(rows):
             f = named[name]
             draws = f.quantity_draws(q, by_group=g is not None)
             x = draws[:, g] if g is not None else draws
@@ -216,7 +215,7 @@ def _thin(draws: dict, max_draws: int) -> dict:
 
 
 def plot_difficulty(fit, *, ax=None, prob: float = 0.95, size=None, max_draws: int = 400, title: str | None = None):
-    """Posterior distribution of latent difficulty in each group of a fit (DESIGN §6, instance difficulty).
+    """Posterior distribution of latent difficulty in each group of a fit (docs/architecture.md §6, instance difficulty).
 
     For rasch and twopl, difficulty is normal in each stratum; the curve of a
     group is the posterior mean of its density (a mixture over its covariate
@@ -249,9 +248,9 @@ def plot_difficulty(fit, *, ax=None, prob: float = 0.95, size=None, max_draws: i
     >>> [t.get_text() for t in ax.get_legend().get_texts()]  # doctest: +SKIP
     ['a', 'b', '95% band']
     """
+    from ..bayes.families import get_family
     from ..bayes.families.backend import NP
     from ..bayes.families.base import MixtureFamily
-    from ..bayes.families import get_family
 
     family = get_family(fit.family)
     with style(size):

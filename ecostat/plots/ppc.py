@@ -1,4 +1,4 @@
-"""Posterior (and prior) predictive check plots of ecosystem statistics (DESIGN §7).
+"""Posterior (and prior) predictive check plots of ecosystem statistics (docs/architecture.md §7).
 
 Counts are shown as observed minus replicated with the replicates' interval
 around it, so that a misfit of a few percent of a bin of thousands is visible
@@ -14,8 +14,7 @@ import warnings
 import numpy as np
 
 from ..errors import EcostatError
-from ._axes import (INDEPENDENCE, MISFIT, MODEL, NEUTRAL, OBSERVED, format_p, get_ax, legend_above, new_figure,
-                    style)
+from ._axes import INDEPENDENCE, MISFIT, MODEL, NEUTRAL, OBSERVED, format_p, get_ax, legend_above, new_figure, style
 
 __all__ = ["plot_ppc", "plot_ppc_panels"]
 
@@ -50,7 +49,7 @@ def _title(stat: str, label: str | None, prior: bool, p=None) -> str:
 def plot_ppc(result, *, statistic: str = "failure_count_histogram", ax=None, ci: float = 0.95, kind: str = "difference",
              label: str | None = None, group_name: str | None = None, prior: bool = False, title: str | None = None,
              size=None, seed: int = 0):
-    """Observed ecosystem statistic against its posterior (or prior) predictive replicates (DESIGN §7).
+    """Observed ecosystem statistic against its posterior (or prior) predictive replicates (docs/architecture.md §7).
 
     * ``failure_count_histogram`` and ``pairwise_cofailures``: observed minus
       the replicated mean of each count, with the ``ci`` interval of observed

@@ -73,7 +73,7 @@ def render_table(lay: Layout, caption: str | None = None) -> str:
     rows = []
     for r in range(lay.n_rows):
         cells = []
-        for c, col in zip(cls, lay.columns):
+        for col in lay.columns:
             cell = col.cells[r]
             text = html_number(cell.text) if cell.numeric else html.escape(cell.text)
             cells.append(f"<td class='{'num' if cell.numeric else 'text'}'>{text}</td>")

@@ -46,27 +46,6 @@ LATEX_COLUMNS = {
 }
 
 
-def _fmt(v, digits: int) -> str:
-    """Fixed decimals; small values keep ``digits`` significant digits; rounding noise prints as 0.
-
-    (Kept for the modules that pre-format cells; the renderers re-format them with
-    :func:`ecostat.report.formatting.reformat_text`.)
-    """
-    if isinstance(v, (float, np.floating)):
-        if np.isnan(v):
-            return "--"
-        if np.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if abs(v) < 1e-12:
-            return f"{0.0:.{digits}f}"
-        if abs(v) >= 1e6 or abs(v) < 1e-7:
-            return f"{v:.{digits - 1}e}"
-        if abs(v) < 10 ** -(digits - 1):
-            return np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="k")
-        return f"{v:.{digits}f}"
-    return str(v)
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:48] or "table"
 

@@ -31,7 +31,7 @@ NP = SimpleNamespace(
     sigmoid=special.expit, log_sigmoid=_np_log_sigmoid, ndtr=special.ndtr, log_ndtr=special.log_ndtr,
     logsumexp=lambda x, axis: special.logsumexp(x, axis=axis), sum=np.sum, zeros_like=np.zeros_like,
     cumsum=np.cumsum, concatenate=np.concatenate, stack=np.stack, softmax=lambda x, axis: special.softmax(x, axis=axis),
-    maximum=np.maximum, clip=np.clip,
+    maximum=np.maximum, clip=np.clip, matmul=np.matmul, swapaxes=np.swapaxes, softplus=lambda x: np.logaddexp(0.0, x),
 )
 
 
@@ -58,5 +58,5 @@ def pytensor_namespace() -> SimpleNamespace:
         sigmoid=pt.sigmoid, log_sigmoid=lambda x: -pt.softplus(-x), ndtr=lambda x: 0.5 * pt.erfc(-x / _SQRT2),
         log_ndtr=_pt_log_ndtr, logsumexp=_pt_logsumexp, sum=pt.sum, zeros_like=pt.zeros_like,
         cumsum=pt.cumsum, concatenate=pt.concatenate, stack=pt.stack, softmax=lambda x, axis: pt.special.softmax(x, axis=axis),
-        maximum=pt.maximum, clip=pt.clip,
+        maximum=pt.maximum, clip=pt.clip, matmul=pt.matmul, swapaxes=pt.swapaxes, softplus=pt.softplus,
     )

@@ -47,6 +47,7 @@ from ...numeric import all_profiles
 from ...options import default
 from .backend import NP, pytensor_namespace
 from .design import Design
+from .registry import FAMILIES, families_reading
 from .simulation import Simulated, SimulationSetup
 
 __all__ = ["FitOptions", "Family", "MixtureFamily", "MAX_K_PATTERNS", "GROUP_TERMS", "FORMULA_TERMS"]
@@ -184,7 +185,6 @@ class Family(ABC):
 
     def check_options(self, given: dict, where: str = "") -> None:
         """Raise for a model option the family does not read but the user set, or a link it lacks."""
-        from . import families_reading
 
         for name, value in given.items():
             if name == "priors":
@@ -211,7 +211,7 @@ class Family(ABC):
 
     def check_terms(self, parsed) -> None:
         """Raise a FormulaError for a term of ``parsed`` (a ParsedFormula) the family does not fit."""
-        from ..formula import FormulaError
+        from ...errors import FormulaError
 
         used = {"group": parsed.group_location, "instance:group": parsed.group_scale,
                 "model:group": parsed.model_by_group, "covariates": bool(parsed.covariates)}
@@ -221,8 +221,6 @@ class Family(ABC):
             written = {"group": parsed.group, "instance:group": f"(1 | {parsed.instance}:{parsed.group})",
                        "model:group": f"{parsed.model}:{parsed.group}",
                        "covariates": parsed.covariates[0] if parsed.covariates else ""}[term]
-            from . import FAMILIES
-
             able = sorted(n for n, f in FAMILIES.items() if term in f.terms)
             if term == "covariates":
                 generic = f"covariates on difficulty need a latent-trait family ({' or '.join(able)})."
@@ -241,8 +239,6 @@ class Family(ABC):
     # -- checks ---------------------------------------------------------------------------------
     def check(self, design: Design, options: FitOptions) -> None:
         """Raise :class:`EcostatError` for a design or option the family cannot take."""
-        from . import FAMILIES
-
         asked = {"group": (design.n_groups > 1, self.takes_group, lambda f: f.takes_group),
                  "covariates": (bool(design.covariate_names), "covariates" in self.terms, lambda f: "covariates" in f.terms),
                  "model_by_group": (options.model_by_group, "model_by_group" in self.reads,
@@ -375,10 +371,45 @@ class MixtureFamily(Family):
 
     def row_log_lik(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
         out = []
-        for chunk in self._chunks(draws, design, len(design.counts) * options.quadrature * design.k):
+        for chunk in self._chunks(draws, design, _per_draw(design, options)):
             log_w, log_p1, log_p0, _ = self.components(chunk, design, options, NP)
             out.append(NP.logsumexp(_row_terms(log_w, log_p1, log_p0, design, NP), axis=-1))
         return np.concatenate(out, axis=0)
+
+    def mixture_moments(self, draws: dict, design: Design, options: FitOptions,
+                        budget: float | None = None) -> tuple[dict, np.ndarray]:
+        """Per draw and stratum: failure rates, P(all fail) and the #failures distribution, without enumerating profiles.
+
+        Exact (:func:`ecostat.bayes.posterior.mixture_moments` on the family's
+        components), for any k. The distributions cost k^2/2 multiply-adds per
+        draw, stratum and latent value; when all draws would exceed ``budget``
+        (default :data:`ecostat.bayes.posterior.POIBIN_BUDGET`) the draws are
+        thinned evenly.
+
+        Returns
+        -------
+        moments : dict of name -> array (S', U, ...)
+        index : ndarray of int
+            The draws used (all of them unless thinned).
+        """
+        from ..posterior import POIBIN_BUDGET, mixture_moments
+
+        budget = POIBIN_BUDGET if budget is None else budget
+        S = len(next(iter(draws.values())))
+        k, U = design.k, design.n_strata
+        log_w0 = self.components({key: v[:1] for key, v in draws.items()}, design, options, NP)[0]
+        Q = log_w0.shape[-1]
+        per_draw = U * Q * (k * (k + 1) / 2.0)
+        n_use = int(min(S, max(1, budget // max(per_draw, 1.0))))
+        index = np.unique(np.linspace(0, S - 1, n_use).round().astype(np.int64))
+        sub = {key: v[index] for key, v in draws.items()}
+        parts = []
+        for chunk in self._chunks(sub, design, 2 * U * Q * (k + 1)):
+            log_w, log_p1, _, _ = self.components(chunk, design, options, NP)
+            log_w = log_w + np.zeros(log_p1.shape[:-1])
+            parts.append(mixture_moments(log_w, log_p1))
+        moments = {name: np.concatenate([m[name] for m in parts], axis=0) for name in parts[0]}
+        return moments, index
 
     def difficulty(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
         return self.profile_latent(draws, design, options)[0]
@@ -388,10 +419,10 @@ class MixtureFamily(Family):
 
         The second is averaged over the row's posterior of the latent value: for
         a row every model failed, a small value says the systemic failure is
-        not explained by the instance's inferred difficulty (DESIGN §6).
+        not explained by the instance's inferred difficulty (docs/architecture.md §6).
         """
         diff, p_all = [], []
-        for chunk in self._chunks(draws, design, len(design.counts) * options.quadrature * design.k):
+        for chunk in self._chunks(draws, design, _per_draw(design, options)):
             log_w, log_p1, log_p0, latent = self.components(chunk, design, options, NP)
             post = NP.softmax(_row_terms(log_w, log_p1, log_p0, design, NP), axis=-1)  # (S, R, Q)
             diff.append(np.sum(post * np.take(latent, design.strata, axis=-2), axis=-1))
@@ -400,13 +431,62 @@ class MixtureFamily(Family):
         return np.concatenate(diff, axis=0), np.concatenate(p_all, axis=0)
 
 
+#: the padded (stratum, row) layout of :func:`_row_terms` may hold at most this many times the rows
+_PAD_LIMIT = 2.0
+
+
+def _per_draw(design: Design, options: FitOptions) -> int:
+    """Array elements one posterior draw needs in the row computations (sets the chunk size)."""
+    rows = len(design.counts)
+    return 3 * rows * max(options.quadrature, options.n_classes) + 3 * design.n_strata * options.quadrature * design.k
+
+
+def _stratum_layout(design: Design) -> tuple[int, np.ndarray]:
+    """Rows padded into a (U, rmax) block per stratum: (rmax, flat position of each row)."""
+    U, s = design.n_strata, design.strata
+    sizes = np.bincount(s, minlength=U)
+    rmax = int(sizes.max())
+    order = np.argsort(s, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.empty(len(s), dtype=np.int64)
+    rank[order] = np.arange(len(s)) - np.repeat(starts, sizes)
+    return rmax, s * rmax + rank
+
+
 def _row_terms(log_w, log_p1, log_p0, design: Design, xp):
-    """Log joint of each profile row and latent value, ``(..., R, Q)`` (missing cells skipped)."""
-    y1 = (design.patterns == 1).astype(float)[:, None, :]
-    y0 = (design.patterns == 0).astype(float)[:, None, :]
-    s = design.strata
-    lw = xp.take(log_w, s, axis=log_w.ndim - 2)
-    l1 = xp.take(log_p1, s, axis=log_p1.ndim - 3)
-    l0 = xp.take(log_p0, s, axis=log_p0.ndim - 3)
-    return lw + xp.sum(l1 * y1, axis=-1) + xp.sum(l0 * y0, axis=-1)
+    """Log joint of each profile row and latent value, ``(..., R, Q)`` (missing cells skipped).
+
+    Written as matrix products of the 0/1 profile rows with the components'
+    log-probabilities (``Y1 @ log_p1.T + Y0 @ log_p0.T``; with complete data
+    ``Y1 @ (log_p1 - log_p0).T + sum_j log_p0``), one product per stratum
+    (rows padded into a block per stratum), so the cost is R x Q x k
+    multiply-adds in BLAS and the gradient is two more products, with no
+    (R, Q, k) intermediate. Designs whose strata are too uneven to pad (many
+    covariate strata) use the gather form.
+    """
+    P = design.patterns
+    y1, y0 = (P == 1).astype(float), (P == 0).astype(float)
+    U, R, k = design.n_strata, len(P), design.k
+    complete = design.complete
+    rmax, pos = _stratum_layout(design) if U > 1 else (R, None)
+    if U > 1 and U * rmax > _PAD_LIMIT * R + 64:
+        s = design.strata
+        lw = xp.take(log_w, s, axis=log_w.ndim - 2)
+        l1 = xp.take(log_p1, s, axis=log_p1.ndim - 3)
+        l0 = xp.take(log_p0, s, axis=log_p0.ndim - 3)
+        return lw + xp.sum(l1 * y1[:, None, :], axis=-1) + xp.sum(l0 * y0[:, None, :], axis=-1)
+    if U > 1:  # (U, rmax, k) blocks; padding rows are zero and never read back
+        pad1, pad0 = np.zeros((U * rmax, k)), np.zeros((U * rmax, k))
+        pad1[pos], pad0[pos] = y1, y0
+        y1, y0 = pad1.reshape(U, rmax, k), pad0.reshape(U, rmax, k)
+    if complete:
+        terms = xp.matmul(y1, xp.swapaxes(log_p1 - log_p0, -1, -2)) + xp.expand_dims(xp.sum(log_p0, axis=-1), -2)
+    else:
+        terms = xp.matmul(y1, xp.swapaxes(log_p1, -1, -2)) + xp.matmul(y0, xp.swapaxes(log_p0, -1, -2))
+    terms = terms + xp.expand_dims(log_w, -2)  # (..., U, rmax, Q)
+    if U == 1:
+        return terms[..., 0, :, :]
+    lead = tuple(terms.shape[:-3]) if xp.name == "numpy" else ()
+    flat = terms.reshape(lead + (U * rmax, terms.shape[-1]))
+    return xp.take(flat, pos, axis=flat.ndim - 2)
 

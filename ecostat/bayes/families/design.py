@@ -1,11 +1,11 @@
 """The design of a collapsed fit: profile rows, strata and covariates.
 
-A Bayesian family sees the data only through the profile table (DESIGN §2):
+A Bayesian family sees the data only through the profile table (docs/architecture.md §2):
 ``R`` unique rows (failure pattern, group, covariate values) with counts. Rows
 that share a group and covariate values form a *stratum*: every family implies
 the same profile probabilities for all instances of a stratum, so the
 likelihood and every posterior quantity is computed once per stratum, never
-once per instance (DESIGN §5, "collapsed likelihood").
+once per instance (docs/architecture.md §5, "collapsed likelihood").
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...errors import DataError, EcostatWarning, user_stacklevel
 from ...data.profiles import ProfileTable, as_table
+from ...errors import DataError, EcostatWarning, user_stacklevel
 
 __all__ = ["Design", "make_design", "MANY_STRATA"]
 

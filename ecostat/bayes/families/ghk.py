@@ -1,4 +1,4 @@
-"""Orthant probabilities of a multivariate normal by the GHK simulator (DESIGN §5, ``mvprobit``).
+"""Orthant probabilities of a multivariate normal by the GHK simulator (docs/architecture.md §5, ``mvprobit``).
 
 The ``mvprobit`` family has a latent ``z_i ~ MVN(mu, Omega)`` over the k
 decision-makers and failures ``F_ij = 1[z_ij > 0]``. The probability of a
@@ -235,7 +235,7 @@ def pattern_log_prob_np(mu, L, patterns, u=None) -> np.ndarray:
 
     ``log P(y)`` for ``z ~ MVN(mu, L L^T)``, ``y_j = 1[z_j > 0]``, computed by the
     GHK simulator with M FIXED scrambled-Sobol points (:func:`qmc_points`,
-    ``M = 1024`` by default), see DESIGN §5 (``mvprobit``) and the module
+    ``M = 1024`` by default), see docs/architecture.md §5 (``mvprobit``) and the module
     docstring for the recursion. Missing cells (``-1``) are marginalized.
     Because the points are fixed the result is a smooth, deterministic function
     of ``(mu, L)``; it equals the numpy evaluation of
@@ -317,7 +317,7 @@ def pattern_log_prob_pt(mu, L, patterns, u=None):
     """Log-probabilities of failure profiles as a PyTensor expression (for the PyMC likelihood).
 
     Same computation as :func:`pattern_log_prob_np` (GHK with M = 1024 fixed
-    scrambled-Sobol points, DESIGN §5; same accuracy and the same k <= 12
+    scrambled-Sobol points, docs/architecture.md §5; same accuracy and the same k <= 12
     cap), built symbolically so NUTS gets exact gradients of the (smooth,
     deterministic) GHK estimate with respect to ``mu`` and ``L``. The graph
     is unrolled over the k coordinates; each node is an (R, M) array.

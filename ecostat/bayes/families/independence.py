@@ -31,7 +31,7 @@ class Independence(MixtureFamily):
     def check_terms(self, parsed) -> None:
         super().check_terms(parsed)
         if parsed.group_location and not parsed.model_by_group:
-            from ..formula import FormulaError
+            from ...errors import FormulaError
 
             raise FormulaError(f"term {parsed.group!r} in {parsed.formula!r} is not supported by family 'independence': "
                                f"independent rates by group are per model and group: write '{parsed.model} * {parsed.group}'.")

@@ -1,4 +1,4 @@
-"""``latent_class``: C classes of instances with class-by-model failure rates (DESIGN §5).
+"""``latent_class``: C classes of instances with class-by-model failure rates (docs/architecture.md §5).
 
 ``P(y) = sum_c pi_c prod_j r_cj^y_j (1 - r_cj)^(1 - y_j)``; C = 2 generalizes
 hard/easy (Toups App. A.3) without tying the classes' rates to ``f_j``. Label
