@@ -168,7 +168,8 @@ _OPTIONS = [
        metavar="X"),
     _o("sampler", str, "nutpie", "NUTS implementation: nutpie (Rust NUTS on a compiled log density; fast) or pymc "
        "(PyMC's NUTS, dense mass matrix)", "sampler", choices=("pymc", "nutpie")),
-    _o("backend", str, None, "how nutpie's log density is compiled (default numba)", "sampler",
+    _o("backend", str, None, "how nutpie's log density is compiled (default: PyTensor's numba backend; the pooled "
+       "logit rasch model uses ecostat's numba kernel)", "sampler",
        choices=("numba", "c", "jax"), nullable=True, flag=""),
     _o("mass_matrix", str, None, "mass-matrix adaptation (default: low_rank for nutpie, dense for pymc)", "sampler",
        choices=("low_rank", "diag", "dense"), nullable=True, flag=""),

@@ -114,9 +114,9 @@ def test_nested_designs_pair_instances_on_the_finer_rows():
 
     fm = es.simulate(n=600, family="rasch", groups={"a": 0.5, "b": 0.5}, group_scale={"a": 0.5, "b": 2.5},
                      covariate_effect=0.8, seed=7)
-    fits = {"pooled": _quiet_fit(fm, "rasch", group=False, draws=200, tune=200, seed=1),
+    fits = {"pooled": _quiet_fit(fm, "rasch", grouped=False, draws=200, tune=200, seed=1),
             "by group": _quiet_fit(fm, "rasch", draws=200, tune=200, seed=1),
-            "covariate": _quiet_fit(fm, "rasch", group=False, covariates="x", draws=200, tune=200, seed=1)}
+            "covariate": _quiet_fit(fm, "rasch", grouped=False, covariates="x", draws=200, tune=200, seed=1)}
     aligned = align_loo({k: fits[k] for k in ("pooled", "by group")})
     for name in ("pooled", "by group"):  # elpd, se and p_loo do not depend on the rows
         assert aligned[name].elpd == pytest.approx(fits[name].loo().elpd)

@@ -116,7 +116,7 @@ def fmt(x, lo, hi, digits=3):
 
 
 N_BOOT = 200 if QUICK else 2000
-DRAWS = 1000 if QUICK else 2000
+DRAWS = 2000  # the quick mode runs the full draws too: nutpie takes seconds here, and 1000 left bulk ESS < 400
 
 # %% [markdown]
 # ## The simulated ecosystem and its truth

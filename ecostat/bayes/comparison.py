@@ -120,7 +120,7 @@ def compare(*fits, ci: float = default("ci"), prob: float | None = None) -> Comp
     --------
     >>> import ecostat as es
     >>> fm = es.simulate(n=500, seed=0)
-    >>> fits = [es.fit(fm, f, draws=300, tune=300, seed=3) for f in ("independence", "rasch")]
+    >>> fits = [es.fit(fm, f, draws=1000, tune=1000, seed=3) for f in ("independence", "rasch")]
     >>> s = es.compare(*fits)
     >>> s.table.index.tolist()            # best first
     ['rasch', 'independence']

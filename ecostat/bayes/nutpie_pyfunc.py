@@ -11,6 +11,8 @@ function (a PyTensor function is not safe to call from two threads at once).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 __all__ = ["FlatModel", "compile_pyfunc"]
@@ -64,6 +66,7 @@ class FlatModel:
         self.logp_dlogp.trust_input = self.expand.trust_input = True
         self._value_names = [v.name for v in value_vars]
         self._point_fn = point_fn
+        self._point_lock = threading.Lock()
         self.shapes = [tuple(np.shape(o)) for o in self.expand(self.point_fn(0))]
         self.coords = {name: list(values) for name, values in model.coords.items()}
         self.dims = {name: tuple(model.named_vars_to_dims[name]) for name in self.names
@@ -80,7 +83,10 @@ class FlatModel:
         return self._logp_fn
 
     def point_fn(self, seed) -> np.ndarray:
-        p = self._point_fn(seed)
+        # nutpie calls this from every chain's thread at once, and a PyTensor function is not thread-safe:
+        # two chains evaluating it together got outputs of None (a "support_shape" Assert) and failed to start
+        with self._point_lock:
+            p = self._point_fn(seed)
         return np.concatenate([np.ravel(p[name]) for name in self._value_names]).astype("float64")
 
 

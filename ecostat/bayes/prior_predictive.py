@@ -42,7 +42,7 @@ class PriorPredictive(Result):
     >>> import ecostat as es
     >>> pp = es.model("fail ~ model + (1 | instance)", es.simulate(n=300, seed=0)).prior_predictive(draws=30)
     >>> pp.n_draws, pp.quantities()["quantity"].iloc[3]
-    (30, 'systemic failure rate')
+    (30, 'homogenization H')
     """
 
     model: object

@@ -9,9 +9,9 @@ Samplers (``sampler=``):
 * ``"nutpie"`` (default): nutpie's NUTS (Rust) on the model's log-density and
   gradient: for the pooled logit rasch model a hand-written numba kernel
   (:mod:`ecostat.bayes.rasch_kernel`, cached on disk by numba), otherwise
-  compiled by PyTensor with ``backend="numba"`` (default; PyTensor
-  caches the compiled code on disk), ``"c"`` (PyTensor's C backend, cached in
-  its compile directory) or ``"jax"`` (nutpie's JAX path; compiled code cached
+  compiled by PyTensor with ``backend="numba"`` (default; PyTensor caches the
+  compiled code on disk), ``"c"`` (PyTensor's C backend, cached in its compile
+  directory) or ``"jax"`` (nutpie's JAX path; compiled code cached
   in JAX's persistent cache under :func:`cache_dir`). The mass matrix is
   adapted as a diagonal plus a low-rank correction (``mass_matrix="low_rank"``,
   default; it absorbs the strong b-sigma correlation of rare failures) or
@@ -74,7 +74,8 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
     sampler : {"nutpie", "pymc"}, optional
         NUTS implementation (default nutpie).
     backend : {"numba", "c", "jax"}, optional
-        How nutpie's log-density is compiled (default numba); not used by pymc.
+        How nutpie's log-density is compiled (default numba; the pooled logit rasch model uses ecostat's
+        numba kernel); not used by pymc.
     mass_matrix : {"low_rank", "diag", "dense"}, optional
         Mass matrix adaptation: nutpie takes low_rank (default) or diag, pymc
         dense (default) or diag.
@@ -327,7 +328,7 @@ def compiled_model(model, backend: str = "numba", cache_key=None, spec=None):
     """The nutpie model of a ``pymc.Model`` (or a builder), compiled once per ``cache_key`` in this process."""
     from . import rasch_kernel
 
-    kernel = backend == "numba" and spec is not None and rasch_kernel.applies(*spec)
+    kernel = backend in ("numba", "c") and spec is not None and rasch_kernel.applies(*spec)
     key = None if cache_key is None else (cache_key, "kernel" if kernel else backend)
     if key is not None and key in _COMPILED:
         _COMPILED.move_to_end(key)

@@ -120,7 +120,7 @@ def baseline(data, *, rule: str = default("rule"), n_sim: int = default("n_sim")
     Examples
     --------
     >>> import ecostat as es
-    >>> r = es.baseline(es.simulate(n=3000, family="hard_easy", seed=0), n_sim=0)
+    >>> r = es.baseline(es.simulate(n=5000, family="hard_easy", seed=1), n_sim=0)
     >>> (r.grid.alpha, r.grid.delta)
     (0.2, 2.0)
     """

@@ -234,8 +234,23 @@ def load_spec(path) -> Spec:
     path = Path(path)
     if not path.exists():
         raise SpecError(f"spec file {str(path)!r} does not exist; the named analyses are in models/.")
+    if path.is_dir():
+        raise SpecError(f"spec {str(path)!r} is a directory, not a TOML file; give the file (e.g. models/NAME.toml).")
     try:
-        raw = tomllib.loads(path.read_text())
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(f"cannot read spec {str(path)!r} ({exc.strerror or exc}).") from None
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark (Windows editors): not part of the TOML
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"spec {str(path)!r} is not UTF-8 text (byte {exc.start} is {data[exc.start:exc.start + 1]!r}); "
+                        "a spec is a TOML text file: save it as UTF-8.") from None
+    if "\x00" in text:
+        raise SpecError(f"spec {str(path)!r} holds NUL bytes: it is not a text file; a spec is a TOML text file.")
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"spec {str(path)!r} is not valid TOML ({exc}).") from None
     where = f"spec {path.name!r}"
