@@ -53,13 +53,17 @@ from .descriptive.poibin import poisson_binomial_pmf
 from .errors import DataError, EcostatError, EcostatWarning, UndefinedMetricError
 from .interface.spec import Spec, load_spec
 from .plots import (
+    plot_correlation,
+    plot_difficulty,
     plot_failure_distribution,
+    plot_forest,
     plot_group_excess,
     plot_hard_easy_grid,
     plot_improvement_scatter,
     plot_improvements,
     plot_observed_vs_baseline,
     plot_ppc,
+    plot_ppc_panels,
 )
 from .report.provenance import package_version as _package_version
 from .report.summary import Summary
@@ -98,7 +102,8 @@ __all__ = [
     "Spec", "load_spec",
     # plots
     "plot_failure_distribution", "plot_observed_vs_baseline", "plot_hard_easy_grid", "plot_group_excess",
-    "plot_improvements", "plot_improvement_scatter", "plot_ppc",
+    "plot_improvements", "plot_improvement_scatter", "plot_ppc", "plot_ppc_panels", "plot_forest", "plot_difficulty",
+    "plot_correlation",
     # errors
     "EcostatError", "DataError", "UndefinedMetricError", "EcostatWarning",
 ]

@@ -13,6 +13,8 @@ __all__ = [
     "UndefinedMetricError",
     "FormulaError",
     "EcostatWarning",
+    "warn_at_caller",
+    "user_stacklevel",
 ]
 
 
@@ -34,6 +36,47 @@ class FormulaError(EcostatError):
 
 class EcostatWarning(UserWarning):
     """Something was done on the user's behalf that they should know about."""
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` for a ``warnings.warn`` in the calling function that points at the user's line.
+
+    That is the first frame outside the ecostat package: a fixed ``stacklevel``
+    points into the library whenever the warning is raised a few calls deep
+    (``es.fit`` -> ``Model.fit`` -> ``FitResult``). Use as
+    ``warnings.warn(msg, EcostatWarning, stacklevel=user_stacklevel())``.
+    """
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "ecostat":
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_at_caller(message: str, category: type[Warning] = EcostatWarning) -> None:
+    """``warnings.warn`` pointing at the user's line: the first frame outside the ecostat package.
+
+    The ``file:line`` of the message (and a ``-W error`` traceback) names the
+    user's call, and ``DeprecationWarning`` s are shown (Python shows them for
+    code in ``__main__`` only).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_at_caller("look here")
+    >>> caught[0].category.__name__, caught[0].filename.endswith("errors.py")
+    ('EcostatWarning', False)
+    """
+    import sys
+    import warnings
+
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "ecostat":
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def preview(values, limit: int = 5) -> str:

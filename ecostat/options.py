@@ -175,7 +175,8 @@ _OPTIONS = [
        choices=("low_rank", "diag", "dense"), nullable=True, flag=""),
     _o("method", str, "nuts", "nuts (exact MCMC) or laplace (a fast normal approximation at the posterior mode, "
        "marked approximate in every result)", "sampler", choices=("nuts", "laplace")),
-    _o("progressbar", bool, False, "show the sampler's progress bar", "sampler", flag=""),
+    _o("progressbar", bool, None, "show the sampler's progress bar (default: when standard error is a terminal)",
+       "sampler", flag="", nullable=True),
     # -- the demo ------------------------------------------------------------------------------------
     _o("n", int, 20000, "instances of the simulated demo ecosystem", "cli", low=1),
     # -- command line only ---------------------------------------------------------------------------

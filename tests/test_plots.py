@@ -192,3 +192,269 @@ def test_improvement_plots_readable():
     assert ax.get_ylim() == (lo, hi) and hi < 1.0
     offsets = ax.collections[0].get_offsets()
     assert (offsets <= hi).all()
+
+
+# -- figures for papers: layout, palette, sizes ----------------------------------------------------------------
+from matplotlib.colors import to_rgb  # noqa: E402
+
+from ecostat.plots._axes import INDEPENDENCE, MISFIT, MODEL, OKABE_ITO, PALETTE  # noqa: E402
+
+
+def layout_problems(fig) -> list[str]:
+    """What a reader would see as broken: text outside the figure, a legend on the data, overlapping text."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    W, H = canvas.get_width_height()
+    problems = []
+
+    def inside(bb, what):
+        if bb.width > 0 and (bb.x0 < -1 or bb.y0 < -1 or bb.x1 > W + 1 or bb.y1 > H + 1):
+            problems.append(f"{what} is cut off at the figure's edge")
+
+    legends = [leg for leg in [*(ax.get_legend() for ax in fig.axes), *fig.legends] if leg is not None]
+    for leg in legends:
+        bb = leg.get_window_extent(r)
+        inside(bb, "a legend")
+        for ax in fig.axes:
+            if ax.get_visible() and ax.get_window_extent(r).overlaps(bb) and ax.get_label() != "<colorbar>":
+                problems.append(f"a legend ({[t.get_text() for t in leg.get_texts()][:2]}) lies on the data")
+    for ax in fig.axes:
+        titles = [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+        for t in titles + [ax.xaxis.label, ax.yaxis.label]:
+            if t.get_text():
+                inside(Text.get_window_extent(t, r), f"text {t.get_text()!r}")
+        for t in titles:
+            for leg in legends:
+                if Text.get_window_extent(t, r).overlaps(leg.get_window_extent(r)):
+                    problems.append(f"the title {t.get_text()!r} overlaps a legend")
+        ticks = [t for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+        boxes = [Text.get_window_extent(t, r) for t in ticks]
+        xmin, xmax = ax.get_window_extent(r).x0 - 2, ax.get_window_extent(r).x1 + 2
+        boxes = [b for b in boxes if b.x1 > xmin and b.x0 < xmax]
+        if any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+            problems.append(f"x tick labels overlap: {[t.get_text() for t in ticks]}")
+        texts = [t for t in ax.texts if t.get_text() and t.get_visible()]
+        tb = [Text.get_window_extent(t, r) for t in texts]
+        for t, b in zip(texts, tb):
+            inside(b, f"text {t.get_text()!r}")
+        if any(a.overlaps(b) for i, a in enumerate(tb) for b in tb[i + 1:]):
+            problems.append("annotations overlap")
+    if fig._suptitle is not None:
+        inside(Text.get_window_extent(fig._suptitle, r), "the figure title")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def ppc_result():
+    from ecostat.bayes.ppc import posterior_predictive_check
+
+    rates = [0.3, 0.4, 0.2]
+    pats = np.array([[(y >> j) & 1 for j in range(3)] for y in range(8)])
+    P = np.prod(np.where(pats == 1, rates, 1 - np.array(rates)), axis=1)
+    obs = np.array([[300, 100, 100, 50, 80, 30, 20, 160], [200, 90, 90, 40, 50, 20, 20, 90]])
+    return posterior_predictive_check(np.tile(P, (200, 2, 1)), obs, strata_groups=[0, 1], group_levels=["light", "dark"],
+                                      models=["a", "b", "c"], seed=0)
+
+
+@pytest.fixture(scope="module")
+def small_fits():
+    import warnings
+
+    fm = es.simulate(n=800, groups={"light": 0.5, "dark": 0.5}, group_scale={"dark": 2.5}, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.EcostatWarning)  # few draws: R-hat may be 1.02
+        return {"rasch": es.fit(fm, "rasch", draws=150, tune=150, seed=1),
+                "hard_easy": es.fit(fm, "hard_easy", draws=150, tune=150, seed=1)}
+
+
+def test_ppc_difference_makes_misfit_visible(ppc_result):
+    ax = es.plot_ppc(ppc_result, label="independence")
+    seg = _errorbar_segments(ax)
+    obs = ppc_result.observed["failure_count_histogram"]
+    rep = ppc_result.replicated["failure_count_histogram"]
+    lo, hi = np.quantile(rep, [0.025, 0.975], axis=0)
+    np.testing.assert_allclose(seg[:, 1], obs - hi)
+    np.testing.assert_allclose(seg[:, 2], obs - lo)
+    assert ax.get_title() == "independence posterior predictive: number of failures"
+    assert ax.get_ylabel() == "observed − replicated (instances)" and ax.get_xticklabels()[0].get_text() == "0"
+    # counts far outside their interval are drawn as vermillion diamonds, and the intervals are drawn over them
+    misfit = [c for c in ax.collections if np.allclose(c.get_edgecolor()[:, :3], to_rgb(MISFIT))]
+    assert misfit and len(misfit[0].get_offsets()) == int(((seg[:, 1] > 0) | (seg[:, 2] < 0)).sum())
+    assert ax.containers[0].lines[2][0].get_zorder() > misfit[0].get_zorder()
+    assert not layout_problems(ax.figure)
+
+
+def test_ppc_rootogram_counts_and_systemic(ppc_result):
+    ax = es.plot_ppc(ppc_result, kind="rootogram")
+    bars = ax.containers[0]
+    obs = ppc_result.observed["failure_count_histogram"]
+    np.testing.assert_allclose([b.get_height() for b in bars], np.sqrt(obs))
+    assert ax.get_ylabel() == "√(instances)"
+    ax = es.plot_ppc(ppc_result, statistic="systemic_failure_count", label="rasch")
+    assert ax.get_title().endswith("p < 0.001") and "rasch" in ax.get_title()
+    assert not layout_problems(ax.figure)
+    with pytest.raises(es.EcostatError, match="kind must be"):
+        es.plot_ppc(ppc_result, kind="bars")
+
+
+def test_ppc_group_panel_has_group_names_and_label(ppc_result):
+    ax = es.plot_ppc(ppc_result, statistic="group_homogenization", group_name="skin tone")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["light", "dark"]
+    assert ax.get_xlabel() == "skin tone" and ax.get_ylabel() == "homogenization H"
+    assert es.plot_ppc(ppc_result, statistic="group_homogenization").get_xlabel() == "group"
+    ax = es.plot_ppc(ppc_result, statistic="pairwise_cofailures")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a & b", "a & c", "b & c"]
+    assert not layout_problems(ax.figure)
+
+
+@pytest.mark.parametrize("size", ["page", "column"])
+def test_ppc_panels(ppc_result, size):
+    fig = es.plot_ppc_panels(ppc_result, label="independence", size=size)
+    assert len(fig.axes) == 4 and fig.get_suptitle() == "independence: posterior predictive checks"
+    assert fig.get_size_inches()[0] == {"page": 7.0, "column": 3.4}[size]
+    assert not layout_problems(fig)
+
+
+def test_plots_of_fits_name_the_family(small_fits):
+    res = small_fits["rasch"]
+    ax = es.plot_ppc(res, statistic="group_homogenization")
+    assert ax.get_title().startswith("rasch posterior predictive") and ax.get_xlabel() == res.design.group_name
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(res.design.group_levels)
+    pp = es.model("fail ~ model * group + (1 | instance:group)", es.simulate(n=300, groups={"a": .5, "b": .5},
+                                                                             seed=0)).prior_predictive(draws=40)
+    assert es.plot_ppc(pp).get_title() == "rasch prior predictive: number of failures"
+    assert es.plot_ppc_panels(pp).get_suptitle() == "rasch: prior predictive checks"
+
+
+def test_forest_plot(small_fits):
+    fig = es.plot_forest(small_fits)
+    axes = fig.axes
+    assert [ax.get_xlabel() for ax in axes] == ["homogenization H", "systemic excess", "ensemble gap"]
+    labels = [t.get_text() for t in axes[0].get_yticklabels()]
+    assert labels == ["rasch: light", "rasch: dark", "rasch: all", "hard_easy"]
+    # the independence reference lines, and the posterior mean of H drawn where it is
+    refs = [line.get_xdata()[0] for ax in axes for line in ax.lines if line.get_linestyle() == "--"]
+    assert refs == [1.0, 0.0, 0.0]
+    H = small_fits["rasch"].quantity_draws("homogenization", by_group=True)
+    means = [line.get_xdata()[0] for line in axes[0].lines if line.get_marker() == "o"]
+    np.testing.assert_allclose(means[:2], H.mean(axis=0))
+    # groups in the palette, the whole population in grey
+    colours = [line.get_color() for line in axes[0].lines if line.get_marker() == "o"]
+    assert colours[:2] == [PALETTE[0], PALETTE[1]] and INDEPENDENCE not in colours
+    assert not layout_problems(fig)
+    single = es.plot_forest(small_fits["hard_easy"], size="column")
+    assert single.get_suptitle().startswith("hard_easy") and single.get_size_inches()[0] == 3.4
+    assert not layout_problems(single)
+    with pytest.raises(es.EcostatError, match="not a FitResult"):
+        es.plot_forest({"x": 1})
+
+
+def test_difficulty_by_group(small_fits):
+    res = small_fits["rasch"]
+    ax = es.plot_difficulty(res)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [*res.design.group_levels, "95% band"]
+    curves = [line for line in ax.lines]
+    xs = curves[0].get_xdata()
+    for line in curves:  # each a density: integrates to about 1 over the plotted range
+        assert abs(np.trapezoid(line.get_ydata(), xs) - 1) < 0.03
+    # the dark group (scale 2.5 in the simulation) has the wider difficulty distribution
+    light, dark = (line.get_ydata() for line in curves)
+    assert light.max() > dark.max()
+    assert ax.get_title() == "rasch: posterior latent difficulty by group"
+    assert not layout_problems(ax.figure)
+    ax = es.plot_difficulty(small_fits["hard_easy"], size="column")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["easy", "hard"]
+    share = [p.get_height() for p in ax.patches]
+    assert share[1] == pytest.approx(float(small_fits["hard_easy"].draws["alpha"].mean()), abs=1e-9)
+    assert not layout_problems(ax.figure)
+
+
+def test_correlation_matrix():
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(0)
+    corr = np.tile(np.eye(3), (400, 1, 1))
+    for (i, j), r in {(1, 0): 0.6, (2, 0): 0.3, (2, 1): -0.2}.items():
+        corr[:, i, j] = corr[:, j, i] = r + 0.05 * rng.standard_normal(400)
+    fake = SimpleNamespace(family="mvprobit", draws={"corr": corr}, design=SimpleNamespace(models=["a", "b", "c"]))
+    ax = es.plot_correlation(fake)
+    texts = {t.get_text().split("\n")[0] for t in ax.texts}
+    assert texts == {f"{corr[:, 1, 0].mean():.2f}", f"{corr[:, 2, 0].mean():.2f}", f"{corr[:, 2, 1].mean():.2f}"}
+    assert all("[" in t.get_text() for t in ax.texts) and ax.get_title().startswith("mvprobit")
+    assert not layout_problems(ax.figure)
+    fm = es.simulate(n=1500, family="mvprobit", seed=0)
+    ax = es.plot_correlation(fm, n_boot=30, size="column")
+    tet = es.descriptive.tetrachoric.tetrachoric_matrix(fm)
+    assert f"{tet.iloc[1, 0]:.2f}" in [t.get_text().split("\n")[0] for t in ax.texts]
+    assert not layout_problems(ax.figure)
+    with pytest.raises(es.EcostatError, match="no latent correlation"):
+        es.plot_correlation(SimpleNamespace(family="rasch", draws={}, design=None))
+
+
+def test_observed_vs_baseline_eight_labels(hapi):
+    from matplotlib.text import Text
+
+    data = {name: hapi(name) for name in ["ferplus", "fluent", "digit", "amnist", "shop", "yelp", "imdb", "waimai"]}
+    for log in (False, True):
+        ax = es.plot_observed_vs_baseline(data, annotate=True, log=log)
+        assert not layout_problems(ax.figure)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(ax.figure)
+        canvas.draw()
+        r = canvas.get_renderer()
+        labels = [Text.get_window_extent(t, r) for t in ax.texts if t.get_text() in data]
+        assert len(labels) == 8
+        # no label on a data point
+        pts = ax.transData.transform(np.concatenate([c.get_offsets() for c in ax.collections]))
+        for b in labels:
+            assert not any(b.x0 - 1 < x < b.x1 + 1 and b.y0 - 1 < y < b.y1 + 1 for x, y in pts)
+
+
+def test_existing_figures_have_no_layout_problems(fm, hapi):
+    from ecostat.descriptive.improvement import improvement_analysis, improvements
+
+    full = es.simulate(n=2000, versions=["2020", "2021"], seed=1)
+    figures = [es.plot_failure_distribution(fm, n_boot=50, title="simulated"),
+               es.plot_failure_distribution(fm, size="column"),
+               es.plot_group_excess(fm, n_boot=30, title="excess by group"),
+               es.plot_group_excess(es.stratified_excess(fm), measure="ratio", size="column"),
+               es.plot_hard_easy_grid(es.hard_easy_grid(hapi("digit")), title="DIGIT"),
+               es.plot_improvements(improvement_analysis(full, "m1")),
+               es.plot_improvement_scatter(improvements(full, threshold=0.0))]
+    for ax in figures:
+        assert not layout_problems(ax.figure), ax.get_title()
+
+
+def test_group_excess_legend_title_and_units(fm):
+    ax = es.plot_group_excess(es.stratified_excess(fm))
+    assert ax.get_legend().get_title().get_text() == "group"
+    assert ax.get_ylabel() == "observed − baseline (share of instances)"
+    frame = es.stratified_excess(fm)
+    frame.attrs["group_name"] = "skin tone"
+    assert es.plot_group_excess(frame).get_legend().get_title().get_text() == "skin tone"
+
+
+def test_palette_roles_and_sizes(fm):
+    from matplotlib.colors import to_rgba
+
+    ax = es.plot_failure_distribution(fm)
+    assert ax.patches[0].get_facecolor() == to_rgba("#000000") and ax.patches[4].get_facecolor() == to_rgba(INDEPENDENCE)
+    assert set(PALETTE) <= set(OKABE_ITO.values()) and INDEPENDENCE not in PALETTE
+    assert es.plots.figsize("column") == (3.4, 2.108) and es.plots.figsize("page", aspect=0.5) == (7.0, 3.5)
+    assert tuple(es.plot_failure_distribution(fm, size="page").figure.get_size_inches()) == pytest.approx((7.0, 4.667))
+    with pytest.raises(es.EcostatError, match="size must be"):
+        es.plots.figsize("wide")
+    assert MODEL == "#0072B2"
+
+
+@pytest.mark.parametrize("fmt, magic", [("pdf", b"%PDF"), ("svg", b"<?xml")])
+def test_vector_output(ppc_result, tmp_path, fmt, magic):
+    fig = es.plot_ppc_panels(ppc_result, label="independence")
+    path = tmp_path / f"ppc.{fmt}"
+    fig.savefig(path)
+    assert path.read_bytes()[:5].startswith(magic)

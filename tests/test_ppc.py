@@ -149,7 +149,12 @@ def test_plot_ppc_returns_axes(statistic):
     ax = plot_ppc(r, statistic=statistic)
     assert isinstance(ax, Axes)
     if statistic == "systemic_failure_count":
-        assert "p = " in ax.get_title() and len(ax.patches) > 0
+        from ecostat.plots._axes import format_p
+
+        # the p-value as "p = 0.123", or "p < 0.001" / "p > 0.999" at the ends (never "p = 0.000")
+        title = ax.get_title()
+        assert format_p(r.p_values[statistic]) in title and "p = 0.000" not in title and len(ax.patches) > 0
+        assert ("p = " in title) == (0.001 <= r.p_values[statistic] <= 0.999)
     else:
         assert len(ax.containers) == 1
     with pytest.raises(EcostatError, match="unknown statistic"):

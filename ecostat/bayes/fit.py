@@ -20,7 +20,7 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
         chains: int = default("chains"), cores: int | None = default("cores"), seed: int = default("seed"),
         target_accept: float = default("target_accept"), sampler: str = default("sampler"),
         backend: str | None = default("backend"), mass_matrix: str | None = default("mass_matrix"),
-        method: str = default("method"), progressbar: bool = default("progressbar"), random_seed: int | None = None,
+        method: str = default("method"), progressbar: bool | None = default("progressbar"), random_seed: int | None = None,
         group: bool | None = None):
     """Fit a Bayesian latent-difficulty family to a failure matrix.
 
@@ -73,7 +73,10 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
     method : {"nuts", "laplace"}
         ``"laplace"``: a fast normal approximation at the posterior mode, marked approximate in
         every result (:mod:`ecostat.bayes.laplace`).
-    progressbar : bool
+    progressbar : bool, optional
+        Show the sampler's progress bar; default (None) when standard error
+        is a terminal (an interactive session), not in logs, notebooks' captured
+        output or tests.
 
     Returns
     -------

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from ..errors import EcostatError, EcostatWarning, preview
+from ..errors import EcostatError, EcostatWarning, preview, user_stacklevel
 from ..numeric import jsonable
 
 __all__ = ["LooResult", "profile_loo", "compare_loo"]
@@ -170,7 +170,7 @@ def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
         warnings.warn(f"PSIS-LOO is unreliable for {n_bad} instance(s) in profile rows {preview(np.flatnonzero(bad))} "
                       f"(Pareto k > {threshold:.2f}; max {k[bad].max():.2f}): their leave-one-out posterior differs "
                       "much from the full posterior. Treat elpd_loo as approximate or use more draws.",
-                      EcostatWarning, stacklevel=2)
+                      EcostatWarning, stacklevel=user_stacklevel())
     return LooResult(
         elpd=float(c[used] @ elpd_r[used]), se=_weighted_se(elpd_r[used], c[used]),
         p_loo=float(c[used] @ (lppd_r - elpd_r)[used]),

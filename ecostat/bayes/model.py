@@ -13,11 +13,12 @@ object, so the two can never produce different models.
 from __future__ import annotations
 
 import re
+import warnings
 
 import pandas as pd
 
 from ..data.failures import FailureMatrix
-from ..errors import DataError, EcostatError
+from ..errors import DataError, EcostatError, warn_at_caller
 from ..options import default
 from .families import FitOptions, get_family, make_design
 from .families.design import Design
@@ -78,10 +79,8 @@ class Model:
         True
         """
         if group is not None:  # the 0.1 name of ``grouped``
-            import warnings
-
-            warnings.warn("fit(group=...) is now grouped=... (group names the column when reading data).",
-                          DeprecationWarning, stacklevel=3)
+            warn_at_caller("fit(group=...) is now grouped=... (group names the column when reading data).",
+                           DeprecationWarning)
             grouped = group if grouped is None else grouped
         fam = get_family(family or "rasch")
         options = FitOptions(link=link, n_classes=n_classes, model_by_group=model_by_group, quadrature=quadrature,
@@ -186,7 +185,7 @@ class Model:
     def fit(self, *, draws: int = default("draws"), tune: int = default("tune"), chains: int = default("chains"),
             cores: int | None = default("cores"), seed: int = default("seed"),
             target_accept: float = default("target_accept"), sampler: str = default("sampler"),
-            progressbar: bool = default("progressbar"), backend: str | None = default("backend"),
+            progressbar: bool | None = default("progressbar"), backend: str | None = default("backend"),
             mass_matrix: str | None = default("mass_matrix"), method: str = default("method"),
             random_seed: int | None = None):
         """Sample the posterior with NUTS; returns a :class:`~ecostat.bayes.results.FitResult`.
@@ -219,9 +218,19 @@ class Model:
         idata = sample_model(self.build, settings, progressbar, cache_key=key,
                              spec=(self.design, self.family, self.options))
         res = FitResult(family=self.family, options=self.options, design=self.design, idata=idata,
-                        settings=settings, formula=self.formula)
+                        settings=settings, formula=self.formula, check=False)
+        _warn_if_not_converged(res)
         warn_if_coarse_grid(self.design, self.options, self.family, res.draws)
         return res
+
+
+def _warn_if_not_converged(res) -> None:
+    """The fit's convergence warning (:meth:`FitResult.warn_if_not_converged`), pointing at the user's call."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res.warn_if_not_converged()
+    for w in caught:
+        warn_at_caller(str(w.message), w.category)
 
 
 def model(formula: str | ParsedFormula, data, *, family: str | None = default("family"), link: str = default("link"),

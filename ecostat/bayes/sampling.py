@@ -37,7 +37,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from ..errors import EcostatError, EcostatWarning
+from ..errors import EcostatError, EcostatWarning, user_stacklevel
 from ..options import check_all, default
 
 __all__ = ["SAMPLERS", "BACKENDS", "MASS_MATRICES", "METHODS", "sampler_settings", "sample_model", "cache_dir",
@@ -104,7 +104,7 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
         seed = secrets.randbits(63)
     if sampler == "nutpie" and tune == 0:  # nutpie's adaptation needs at least one tuning step
         warnings.warn("tune=0: nutpie needs tuning steps, so PyMC's NUTS samples this fit (sampler='pymc').",
-                      EcostatWarning, stacklevel=3)
+                      EcostatWarning, stacklevel=user_stacklevel())
         sampler, backend = "pymc", None
         mass_matrix = None if mass_matrix in ("low_rank", None) else mass_matrix
     if sampler == "nutpie":
@@ -191,7 +191,8 @@ def warn_if_slow(design, options, family: str, settings: dict) -> float:
             " fewer draws or decision-makers also help.")
         warnings.warn(f"this {family} {what} of {design.n_instances} instances x {design.k} decision-makers "
                       f"({len(design.counts)} profile rows) will take about {_duration(total)} "
-                      f"(one log-density gradient ~ {per * 1e3:.3g} ms).{hint}", EcostatWarning, stacklevel=3)
+                      f"(one log-density gradient ~ {per * 1e3:.3g} ms).{hint}", EcostatWarning,
+                      stacklevel=user_stacklevel())
     return total
 
 
@@ -238,7 +239,7 @@ def warn_if_coarse_grid(design, options, family: str, draws: dict) -> None:
                       f"{options.quadrature}-node grid resolves (posterior scale up to "
                       f"{float(np.max(draws.get('sigma_group', draws.get('sigma', 1.0)))):.2f}): profile probabilities "
                       f"may be off by up to {err:.1g} (relative). Refit with quadrature={need} or more.",
-                      EcostatWarning, stacklevel=3)
+                      EcostatWarning, stacklevel=user_stacklevel())
 
 
 def _duration(s: float) -> str:
@@ -252,7 +253,7 @@ def _require_jax() -> None:
         raise EcostatError("backend='jax' needs JAX: pip install 'ecostat[jax]' (or use backend='numba').") from None
 
 
-def sample_model(model, s: dict, progressbar: bool = False, cache_key=None, spec=None):
+def sample_model(model, s: dict, progressbar: bool | None = None, cache_key=None, spec=None):
     """Sample a built model with settings from :func:`sampler_settings`; returns InferenceData.
 
     Parameters
@@ -262,7 +263,10 @@ def sample_model(model, s: dict, progressbar: bool = False, cache_key=None, spec
         has no compiled model yet).
     s : dict
         From :func:`sampler_settings`.
-    progressbar : bool
+    progressbar : bool, optional
+        Show the sampler's progress bar; None (the default of the ``progressbar``
+        option) shows it when standard error is a terminal, not in a log file or
+        a test run.
     cache_key : hashable, optional
         Identity of the model (family, options, data digest): a second fit with
         the same key in this process reuses the compiled model.
@@ -270,6 +274,10 @@ def sample_model(model, s: dict, progressbar: bool = False, cache_key=None, spec
         What the model is: lets nutpie's numba backend use the compiled kernel of
         the pooled logit rasch model (:mod:`ecostat.bayes.rasch_kernel`).
     """
+    if progressbar is None:
+        import sys
+
+        progressbar = bool(getattr(sys.stderr, "isatty", lambda: False)())
     with _one_blas_thread():
         if s.get("method", "nuts") == "laplace":
             from .laplace import laplace_sample

@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, EcostatWarning, plain, preview
+from ..errors import DataError, EcostatWarning, plain, preview, user_stacklevel
 from .profiles import ProfileTable
 
 __all__ = ["FailureMatrix", "MISSING", "DEFAULT_VERSION_PATTERN", "parse_columns"]
@@ -386,5 +386,6 @@ def merge_duplicate_rows(df: pd.DataFrame, id_col: str, what: str,
             f"{fix} or remove the conflicting rows."
         )
     n_dup = int(df[id_col].duplicated().sum())
-    warnings.warn(f"{n_dup} identical duplicate {what} row(s) (same id, same values) were merged into one.", EcostatWarning, stacklevel=3)
+    warnings.warn(f"{n_dup} identical duplicate {what} row(s) (same id, same values) were merged into one.", EcostatWarning,
+                  stacklevel=user_stacklevel())
     return df.drop_duplicates(subset=[id_col], keep="first")

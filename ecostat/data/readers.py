@@ -68,7 +68,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, EcostatWarning, plain, preview
+from ..errors import DataError, EcostatWarning, plain, preview, user_stacklevel
 from .failures import DEFAULT_VERSION_PATTERN, FailureMatrix, merge_duplicate_rows, parse_columns
 
 __all__ = ["read_data", "read_table", "read_wide", "read_long", "read_hapi", "from_predictions", "prediction_columns", "NA_LIKE"]
@@ -1208,7 +1208,7 @@ def read_long(data, *, id: str = "instance_id", model: str = "model", prediction
     """
     if instance is not _DEPRECATED:
         warnings.warn("read_long(instance=...) is deprecated; use id=... (as in read_wide and read_data).",
-                      DeprecationWarning, stacklevel=2)
+                      DeprecationWarning, stacklevel=user_stacklevel())
         if id != "instance_id" and id != instance:
             raise DataError(f"read_long got both id={id!r} and the deprecated instance={instance!r}; pass id= only.")
         id = instance

@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, EcostatError, EcostatWarning, plain, preview
+from ..errors import DataError, EcostatError, EcostatWarning, plain, preview, user_stacklevel
 from .failures import DEFAULT_VERSION_PATTERN, FailureMatrix, parse_columns
 from .profiles import ProfileTable, _combine_keys, _row_codes
 
@@ -391,7 +391,7 @@ def _check(backend, plan: _Plan, rows: pd.DataFrame) -> pd.DataFrame:
                 "conflicting rows."
             )
         warnings.warn(f"{n_extra or flags['_extra']} identical duplicate (instance, model) row(s) (same id, same values) were merged "
-                      "into one.", EcostatWarning, stacklevel=3)
+                      "into one.", EcostatWarning, stacklevel=user_stacklevel())
         if backend.needs_dedup:
             plan.dedup = True
             rows = backend.reduce(plan)
@@ -404,7 +404,7 @@ def _check(backend, plan: _Plan, rows: pd.DataFrame) -> pd.DataFrame:
         )
     if plan.layout == "wide" and flags["_extra"]:
         warnings.warn(f"{flags['_extra']} identical duplicate instance row(s) (same id, same values) were merged into one.",
-                      EcostatWarning, stacklevel=3)
+                      EcostatWarning, stacklevel=user_stacklevel())
     if flags["_clash"]:
         examples = backend.instances(plan, "clash")
         raise DataError(f"instance(s) {_more(examples, flags['_clash'])} have different {'/'.join(plan.instance_columns())} "

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import optimize
 
 from ..data.profiles import ProfileTable, as_table, require_complete
-from ..errors import EcostatError, EcostatWarning
+from ..errors import EcostatError, EcostatWarning, user_stacklevel
 from ..numeric import all_profiles
 from .metrics import failure_count_distribution, failure_rates
 from .poibin import poisson_binomial_pmf
@@ -176,7 +176,8 @@ def hard_easy_grid(data, *, alphas=PAPER_ALPHAS, deltas=PAPER_DELTAS, rule: str 
         chosen = "is one of them" if (1 + grid.delta) * np.max(f) > 1 + _TOL else "is valid under the strict rule too"
         warnings.warn(f"rule='paper' (Toups App. A.3) accepts {int(over.sum())} grid cell(s) whose hard failure rate exceeds 1, "
                       f"feeding invalid probabilities into the Poisson-Binomial; the best cell (alpha={grid.alpha:g}, "
-                      f"Delta={grid.delta:g}) {chosen}. Prefer rule='strict'.", EcostatWarning, stacklevel=2)
+                      f"Delta={grid.delta:g}) {chosen}. Prefer rule='strict'.", EcostatWarning,
+                      stacklevel=user_stacklevel())
     return grid
 
 

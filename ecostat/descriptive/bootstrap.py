@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.profiles import ProfileTable, as_table
-from ..errors import EcostatError, EcostatWarning
+from ..errors import EcostatError, EcostatWarning, user_stacklevel
 from ..numeric import as_scalar
 from ._checks import check_ci, check_count, check_seed
 
@@ -167,7 +167,7 @@ def bootstrap(data, statistic: Callable[[ProfileTable, np.ndarray | None], np.nd
     if result.n_undefined:
         warnings.warn(f"{name} was undefined (e.g. a decision-maker or group with no failures) in {result.n_undefined} of "
                       f"{result.replicates.shape[0]} bootstrap replicates; the interval uses the others.",
-                      EcostatWarning, stacklevel=2)
+                      EcostatWarning, stacklevel=user_stacklevel())
     return result
 
 

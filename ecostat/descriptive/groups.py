@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.profiles import ProfileTable, as_table, resolve_counts
-from ..errors import DataError, UndefinedMetricError, preview
+from ..errors import DataError, UndefinedMetricError, preview, user_stacklevel
 from ..numeric import as_scalar, safe_div
 from ._checks import check_ci, check_count, check_seed
 from .metrics import (
@@ -450,7 +450,8 @@ def bin_covariate(fm, column: str, bins: int | Sequence[float] = 4, *, labels=No
             from ..errors import EcostatWarning
 
             warnings.warn(f"asked for {bins} quantile bins of {column!r}, but tied values leave {got} distinct bins; "
-                          "give explicit bin edges to choose them yourself.", EcostatWarning, stacklevel=2)
+                          "give explicit bin edges to choose them yourself.", EcostatWarning,
+                          stacklevel=user_stacklevel())
     else:
         cut = pd.cut(x, bins, labels=labels, right=right, include_lowest=True)
     outside = np.flatnonzero(pd.isna(cut).to_numpy())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._axes import get_ax
+from ._axes import MISFIT, get_ax, legend_above, style
 
 __all__ = ["plot_hard_easy_grid"]
 
@@ -13,7 +13,8 @@ __all__ = ["plot_hard_easy_grid"]
 INVALID = {"strict": "easy rate < 0 or hard rate > 1", "paper": "easy rate < 0"}
 
 
-def plot_hard_easy_grid(grid, *, ax=None, cmap: str = "viridis_r", mark_best: bool = True, title: str | None = None):
+def plot_hard_easy_grid(grid, *, ax=None, cmap: str = "viridis_r", mark_best: bool = True, title: str | None = None,
+                        size=None):
     """Heat map of the L1 distance over the (alpha, Delta) grid (Toups Fig. 11).
 
     Invalid cells (easy rate < 0 or hard rate > 1 under the strict rule; easy
@@ -30,6 +31,8 @@ def plot_hard_easy_grid(grid, *, ax=None, cmap: str = "viridis_r", mark_best: bo
     mark_best : bool
         Mark the cell of smallest distance with a star.
     title : str, optional
+    size : {"column", "page"} or (width, height), optional
+        Figure size for a paper when ``ax`` is not given.
 
     Returns
     -------
@@ -48,14 +51,20 @@ def plot_hard_easy_grid(grid, *, ax=None, cmap: str = "viridis_r", mark_best: bo
         from ..descriptive.baselines import hard_easy_grid
 
         grid = hard_easy_grid(grid)
-    ax = get_ax(ax, figsize=(7, 3))
+    with style(size):
+        return _hard_easy_grid(grid, ax, cmap, mark_best, title, size)
+
+
+def _hard_easy_grid(grid, ax, cmap, mark_best, title, size):
+    ax = get_ax(ax, figsize=(7, 3.4), size=size)
     l1 = np.ma.masked_invalid(grid.l1)
     d, a = grid.deltas, grid.alphas
     xe, ye = _edges(d), _edges(a)
     mesh = ax.pcolormesh(xe, ye, l1, cmap=cmap, shading="flat", zorder=1)
     ax.figure.colorbar(mesh, ax=ax, label="L1 distance")
     if mark_best:
-        ax.plot(grid.delta, grid.alpha, marker="*", color="red", markersize=12, linestyle="none",
+        ax.plot(grid.delta, grid.alpha, marker="*", color=MISFIT, markeredgecolor="white", markeredgewidth=0.6,
+                markersize=13, linestyle="none",
                 label=f"best: alpha={grid.alpha:g}, Delta={grid.delta:g}", zorder=3)
     if np.ma.count_masked(l1):
         from matplotlib.patches import Rectangle
@@ -65,14 +74,11 @@ def plot_hard_easy_grid(grid, *, ax=None, cmap: str = "viridis_r", mark_best: bo
         ax.add_patch(Rectangle((xe[0], ye[0]), xe[-1] - xe[0], ye[-1] - ye[0], facecolor="#f2f2f2",
                                edgecolor="#b0b0b0", hatch="///", linewidth=0, zorder=0,
                                label=f"invalid cell ({reason})"))
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, loc="upper right", framealpha=0.95)
+    legend_above(ax, title=title)  # above the map: a legend inside would hide cells
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(ye[0], ye[-1])
     ax.set_xlabel("Delta (hardness)")
     ax.set_ylabel("alpha (hard share)")
-    if title:
-        ax.set_title(title)
     return ax
 
 

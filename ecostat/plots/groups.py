@@ -6,12 +6,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ._axes import get_ax, integer_ticks
+from ._axes import ALL_COLOR, PALETTE, get_ax, integer_ticks, legend_above, style
 
 __all__ = ["plot_group_excess"]
 
-#: colour of the whole population ("All"), kept apart from the strata's palette
-ALL_COLOR = "#4d4d4d"
 
 
 def _strata_colors(strata, colors):
@@ -30,8 +28,8 @@ def _strata_colors(strata, colors):
             raise EcostatError("colors must name at least one colour.")
         out = {s: colors[i % len(colors)] for i, s in enumerate(named)}
     else:
-        # tab10 without its grey (reserved for 'All'); more strata than that: a sequential palette
-        palette = [c for i, c in enumerate(colormaps["tab10"].colors) if i != 7]
+        # Okabe-Ito (colour-blind safe; grey is reserved for 'All'); more strata than that: a sequential palette
+        palette = list(PALETTE)
         if len(named) > len(palette):
             cmap = colormaps["viridis"]
             palette = [cmap(i / max(1, len(named) - 1)) for i in range(len(named))]
@@ -41,7 +39,8 @@ def _strata_colors(strata, colors):
 
 
 def plot_group_excess(data, *, ax=None, measure: str = "difference", n_boot: int = 0, seed: int = 0,
-                      ci: float = 0.95, colors=None, legend_title: str | None = None, title: str | None = None):
+                      ci: float = 0.95, colors=None, legend_title: str | None = None, title: str | None = None,
+                      size=None):
     """Bars of observed minus baseline share of t failures, one bar colour per group (Toups Fig. 5).
 
     Parameters
@@ -61,9 +60,12 @@ def plot_group_excess(data, *, ax=None, measure: str = "difference", n_boot: int
         qualitative palette, with the whole population ``"All"`` in dark grey.
     legend_title : str, optional
         Title of the legend; default the group column's name
-        (``fm.group_name``) for a FailureMatrix, none for a DataFrame.
+        (``fm.group_name``) for a FailureMatrix, ``frame.attrs["group_name"]``
+        or "group" for a DataFrame.
     title : str, optional
         Title of the axes.
+    size : {"column", "page"} or (width, height), optional
+        Figure size for a paper when ``ax`` is not given.
 
     Returns
     -------
@@ -82,21 +84,29 @@ def plot_group_excess(data, *, ax=None, measure: str = "difference", n_boot: int
     >>> ax.get_legend().get_title().get_text()
     'group'
     """
-    from ..descriptive.groups import stratified_excess
     from ..errors import EcostatError
 
     if measure not in ("difference", "ratio"):
         raise EcostatError(f"measure must be 'difference' or 'ratio', not {measure!r}.")
+    with style(size):
+        return _group_excess(data, ax, measure, n_boot, seed, ci, colors, legend_title, title, size)
+
+
+def _group_excess(data, ax, measure, n_boot, seed, ci, colors, legend_title, title, size):
+    from ..descriptive.groups import stratified_excess
+
     is_frame = hasattr(data, "columns") and "stratum" in getattr(data, "columns", [])
     if is_frame:
         df = data
+        if legend_title is None:
+            legend_title = data.attrs.get("group_name") or "group"
     else:
         df = stratified_excess(data, n_boot=n_boot, seed=seed, ci=ci)
         if legend_title is None:
-            legend_title = getattr(data, "group_name", None)
+            legend_title = getattr(data, "group_name", None) or "group"
     strata = list(dict.fromkeys(df["stratum"]))
     ts = np.sort(df["failures"].unique())
-    ax = get_ax(ax, figsize=(7, 4))
+    ax = get_ax(ax, figsize=(7, 4), size=size)
     width = 0.8 / len(strata)
     palette = _strata_colors(strata, colors)
     lo_col, hi_col = f"{measure}_lo", f"{measure}_hi"
@@ -115,9 +125,7 @@ def plot_group_excess(data, *, ax=None, measure: str = "difference", n_boot: int
     ax.axhline(0.0 if measure == "difference" else 1.0, color="grey", linewidth=1)
     integer_ticks(ax, int(ts.max()) if len(ts) else 0)
     ax.set_xlabel("number of decision-makers that fail an instance")
-    ax.set_ylabel("observed - baseline" if measure == "difference" else "observed / baseline")
-    ax.legend(frameon=False, fontsize=8, title=legend_title, title_fontsize=8,
-              ncols=1 if len(strata) <= 8 else 2)
-    if title:
-        ax.set_title(title)
+    # the baseline is independence with the stratum's own failure rates (Toups Fig. 5, 8)
+    ax.set_ylabel("observed − baseline (share of instances)" if measure == "difference" else "observed / baseline")
+    legend_above(ax, legend_title=legend_title, title=title)
     return ax

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ._axes import get_ax
+from ._axes import MODEL, NEUTRAL, get_ax, legend_above, style
 
 __all__ = ["plot_improvements", "plot_improvement_scatter", "profile_tick_label"]
 
@@ -36,7 +36,7 @@ def profile_tick_label(profile: str) -> str:
     return "[" + ", ".join("✗" if ch == "1" else "✓" for ch in profile) + "]"
 
 
-def plot_improvements(result, *, ax=None, kind: str = "gross"):
+def plot_improvements(result, *, ax=None, kind: str = "gross", size=None):
     """Grouped bars of potential vs observed shares by the others' profile (Toups Fig. 3a; Fig. 14a).
 
     Parameters
@@ -48,6 +48,8 @@ def plot_improvements(result, *, ax=None, kind: str = "gross"):
     kind : {'gross', 'net', 'decline'}
         Gross improvements (Fig. 3a), net improvements (App. B.4, Fig. 14a) or
         declines vs potential declines (App. B.5).
+    size : {"column", "page"} or (width, height), optional
+        Figure size for a paper when ``ax`` is not given.
 
     Returns
     -------
@@ -66,12 +68,17 @@ def plot_improvements(result, *, ax=None, kind: str = "gross"):
     4
     """
     ref, obs, ref_label, obs_label = _kind(kind)
+    with style(size):
+        return _improvements(result, ax, ref, obs, ref_label, obs_label, size)
+
+
+def _improvements(result, ax, ref, obs, ref_label, obs_label, size):
     table = result.table
     x = np.arange(len(table))
     width = 0.38
-    ax = get_ax(ax)
-    ax.bar(x - width / 2, table[ref].to_numpy(dtype=float), width, label=ref_label, color="#9e9e9e")
-    ax.bar(x + width / 2, table[obs].to_numpy(dtype=float), width, label=obs_label, color="#1f77b4")
+    ax = get_ax(ax, size=size)
+    ax.bar(x - width / 2, table[ref].to_numpy(dtype=float), width, label=ref_label, color=NEUTRAL)
+    ax.bar(x + width / 2, table[obs].to_numpy(dtype=float), width, label=obs_label, color=MODEL)
     ax.set_xticks(x)
     if len(table) <= 6:
         ax.set_xticklabels([profile_tick_label(p) for p in table["others_profile"]])
@@ -79,9 +86,8 @@ def plot_improvements(result, *, ax=None, kind: str = "gross"):
         ax.set_xticklabels([profile_tick_label(p) for p in table["others_profile"]], rotation=90, fontsize=8)
     ax.set_xlabel("outcome profile of (" + ", ".join(result.others) + ")")
     ax.set_ylabel("share of instances")
-    ax.set_title(f"{result.model}: {result.v1} → {result.v2} (accuracy {result.change:+.1%})")
     ax.axhline(0, color="black", linewidth=0.8)
-    ax.legend(frameon=False)
+    legend_above(ax, title=f"{result.model}: {result.v1} → {result.v2} (accuracy {result.change:+.1%})")
     return ax
 
 
@@ -96,7 +102,7 @@ def _points(results) -> pd.DataFrame:
     return pd.concat([r.to_frame() for r in results], ignore_index=True)
 
 
-def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str = "coolwarm"):
+def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str = "coolwarm", size=None):
     """Observed vs potential shares, one point per (transition, profile) (Toups Fig. 3b; Fig. 13, 14b).
 
     Parameters
@@ -111,6 +117,8 @@ def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str
         Which shares to compare (see :func:`plot_improvements`).
     cmap : str
         Colormap for the number of other models failing (red = all fail).
+    size : {"column", "page"} or (width, height), optional
+        Figure size for a paper when ``ax`` is not given.
 
     Returns
     -------
@@ -128,6 +136,11 @@ def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str
     >>> ax.get_xlabel()
     'share of potential improvements'
     """
+    with style(size):
+        return _improvement_scatter(results, ax, kind, cmap, size)
+
+
+def _improvement_scatter(results, ax, kind, cmap, size):
     from matplotlib import colormaps
     from matplotlib.lines import Line2D
 
@@ -140,7 +153,7 @@ def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str
     n_fail = pts["n_others_failing"].to_numpy(dtype=float)
     n_other = pts["others_profile"].map(len).to_numpy(dtype=float)
     frac = np.divide(n_fail, n_other, out=np.zeros_like(n_fail), where=n_other > 0)
-    ax = get_ax(ax, figsize=(5.0, 5.0))
+    ax = get_ax(ax, figsize=(5.0, 5.4), size=size, aspect=1.08)
     ax.scatter(x, y, c=frac, cmap=cmap, vmin=0, vmax=1, edgecolor="black", linewidth=0.4, zorder=3)
     finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0]])
     # same range on both axes (the identity line at 45 degrees), fitted to the points rather than to [0, 1]
@@ -157,5 +170,5 @@ def plot_improvement_scatter(results, *, ax=None, kind: str = "gross", cmap: str
     pairs = sorted(set(zip(n_fail.astype(int).tolist(), n_other.astype(int).tolist())), key=lambda p: (-p[0] / max(p[1], 1), p))
     handles = [Line2D([], [], marker="o", linestyle="", markerfacecolor=cm(f / m if m else 0.0), markeredgecolor="black",
                       label=f"{f} of {m} others fail") for f, m in pairs]
-    ax.legend(handles=handles, frameon=False, fontsize="small", loc="upper left")
+    legend_above(ax, handles)  # outside the data
     return ax

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...data.profiles import ProfileTable, as_table
-from ...errors import DataError, EcostatWarning
+from ...errors import DataError, EcostatWarning, user_stacklevel
 
 __all__ = ["Design", "make_design", "MANY_STRATA"]
 
@@ -185,7 +185,7 @@ def make_design(data, *, group: bool | None = None, covariates=None) -> Design:
     if len(uniq) > MANY_STRATA:
         warnings.warn(f"{len(uniq)} distinct (group, covariate) values: the collapsed fit, its posterior quantities "
                       "and LOO cost grows with them. Round or bin continuous covariates (e.g. to 20-50 levels) "
-                      "for large data.", EcostatWarning, stacklevel=3)
+                      "for large data.", EcostatWarning, stacklevel=user_stacklevel())
     return Design(patterns=patterns, counts=counts,
                   strata=strata.reshape(-1).astype(np.int64), strata_group=uniq[:, 0].astype(np.int64),
                   strata_x=uniq[:, 1:], models=tuple(t.models), group_levels=levels,

@@ -55,11 +55,16 @@ class HardEasy(MixtureFamily):
 
     def graph_parameters(self, design: Design, options: FitOptions) -> dict:
         import pymc as pm
+        import pytensor.tensor as pt
 
         f = pm.Beta("f", self.prior(options, "f_a"), self.prior(options, "f_b"), dims="model")
         alpha = pm.Beta("alpha", self.prior(options, "alpha_a"), self.prior(options, "alpha_b"))
         u = pm.Beta("u", 1.0, 1.0)
-        dmax = pm.math.minimum((1 - alpha) / alpha, 1.0 / pm.math.max(f) - 1.0)
+        # Delta_max = min((1 - alpha) / alpha, 1 / max_j f_j - 1), written as one min over
+        # [(1 - alpha) / alpha, 1 / f_j - 1] (the same value: 1 / x - 1 decreases). The gradient of
+        # max(f) makes PyTensor's FusionOptimizer fail while NUTS compiles (a logged KeyError
+        # traceback, pymc-devs/pytensor#2145; the fit was right but some fusions were skipped).
+        dmax = pt.min(pt.concatenate([((1 - alpha) / alpha)[None], 1.0 / f - 1.0]))
         return {"f": f, "alpha": alpha, "delta": pm.Deterministic("delta", u * dmax)}
 
     def components(self, params: dict, design: Design, options: FitOptions, xp):

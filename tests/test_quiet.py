@@ -1,0 +1,99 @@
+"""Quiet, well-aimed output: no PyTensor error log in a successful fit, warnings at the user's line, progress bar."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import warnings
+
+import pytest
+
+import ecostat as es
+
+
+def test_hard_easy_compiles_without_pytensor_errors():
+    """The gradient of max(f) made PyTensor's FusionOptimizer log a KeyError traceback (pymc-devs/pytensor#2145)."""
+    from ecostat.bayes.model import model
+
+    buf = io.StringIO()
+    handler = logging.StreamHandler(buf)
+    log = logging.getLogger("pytensor")
+    log.addHandler(handler)
+    try:
+        m = model("fail ~ model + (1 | instance)", es.simulate(n=400, family="hard_easy", seed=0), family="hard_easy")
+        with m.build() as pm_model:
+            pm_model.logp_dlogp_function(ravel_inputs=True)  # what NUTS compiles
+    finally:
+        log.removeHandler(handler)
+    assert "ERROR" not in buf.getvalue() and "KeyError" not in buf.getvalue(), buf.getvalue()[:2000]
+
+
+def test_hard_easy_delta_max_is_unchanged():
+    """Delta = u * min((1 - alpha) / alpha, 1 / max_j f_j - 1), now written as one min: the same numbers."""
+    import numpy as np
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.graph.replace import clone_replace
+
+    from ecostat.bayes.families.design import make_design
+    from ecostat.bayes.model import build_model
+
+    m = build_model(make_design(es.simulate(n=200, family="hard_easy", seed=0)), "hard_easy")
+    f, alpha, u = pt.vector("f"), pt.scalar("alpha"), pt.scalar("u")
+    delta = clone_replace(m["delta"], {m["f"]: f, m["alpha"]: alpha, m["u"]: u})
+    fn = pytensor.function([f, alpha, u], delta)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        fv, av, uv = rng.uniform(0.01, 0.6, 3), rng.uniform(0.01, 0.99), rng.uniform()
+        assert float(fn(fv, av, uv)) == uv * min((1 - av) / av, 1 / fv.max() - 1)
+
+
+def test_warnings_point_at_the_callers_line(hapi):
+    with pytest.warns(UserWarning, match="rule='paper'") as caught:
+        es.hard_easy_grid(hapi("digit"), rule="paper")
+    assert caught[0].filename == __file__
+    with pytest.warns(es.EcostatWarning, match="did not converge") as caught:
+        es.fit(es.simulate(n=300, seed=0), "independence", draws=10, tune=10, chains=2, seed=0)
+    assert [w.filename for w in caught if "did not converge" in str(w.message)] == [__file__]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        es.fit(es.simulate(n=300, seed=0), "independence", group=False, draws=100, tune=100, chains=1, seed=0)
+    deprecated = [w for w in caught if issubclass(w.category, DeprecationWarning) and "grouped" in str(w.message)]
+    assert deprecated and deprecated[0].filename == __file__
+
+
+def test_warn_at_caller_skips_every_ecostat_frame():
+    from ecostat.errors import user_stacklevel, warn_at_caller
+
+    assert user_stacklevel() == 1  # called from a test: already outside the package
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_at_caller("here")
+    assert caught[0].filename == __file__ and caught[0].category is es.EcostatWarning
+
+
+@pytest.mark.parametrize("tty, expected", [(True, True), (False, False)])
+def test_progressbar_defaults_to_a_terminal(monkeypatch, tty, expected):
+    import pymc as pm
+
+    from ecostat.bayes.sampling import sample_model, sampler_settings
+    from ecostat.options import OPTIONS, default
+
+    assert default("progressbar") is None and OPTIONS["progressbar"].nullable
+    assert "terminal" in OPTIONS["progressbar"].help
+    seen = {}
+
+    def fake_sample(**kw):
+        seen.update(kw)
+        return "idata"
+
+    monkeypatch.setattr(pm, "sample", fake_sample)
+    monkeypatch.setattr(sys, "stderr", type("Err", (io.StringIO,), {"isatty": lambda self: tty})())
+    with pm.Model():
+        pm.Normal("x")
+        settings = sampler_settings(draws=5, tune=5, chains=1, sampler="pymc")
+        assert sample_model(pm.modelcontext(None), settings) == "idata"
+        assert seen["progressbar"] is expected
+        sample_model(pm.modelcontext(None), settings, progressbar=False)
+        assert seen["progressbar"] is False
