@@ -116,10 +116,12 @@ def test_compare_orders_best_first_and_matches_arviz():
     assert df["weight"].sum() == pytest.approx(1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # arviz's own pandas deprecation notices
-        ref = az.compare(refs, method="pseudo-BMA")
+        ref = az.compare(refs, method="stacking")
     assert df.index.tolist() == ref.index.tolist()
-    for col in ["elpd_loo", "p_loo", "elpd_diff", "se", "dse", "weight"]:
+    for col in ["elpd_loo", "p_loo", "elpd_diff", "se", "dse"]:
         np.testing.assert_allclose(df[col].to_numpy(float), ref[col].to_numpy(float), atol=1e-8, err_msg=col)
+    # stacking weights: the same optimum (arviz stops SLSQP at its default tolerance)
+    np.testing.assert_allclose(df["weight"].to_numpy(float), ref["weight"].to_numpy(float), atol=2e-3)
 
 
 def test_compare_rejects_results_on_different_data():
