@@ -1,6 +1,6 @@
 """Side-by-side comparison of Bayesian fits on the same data (``es.compare``, ``ecostat compare``).
 
-Fits are ranked by PSIS-LOO on the profile table (:func:`ecostat.bayes.loo.compare_loo`; stacking weights)
+Fits are ranked by PSIS-LOO on the profile table (:func:`ecostat.bayes.loo.compare_loo`; pseudo-BMA+ weights)
 and shown beside each other with what they imply for the ecosystem: posterior
 homogenization H, the systemic failure rate and its value under independence,
 the ensemble gap, and the posterior predictive p-value of the systemic-failure
@@ -100,9 +100,10 @@ def compare(*fits, ci: float = default("ci"), prob: float | None = None) -> Comp
     Comparison
         A result (``summary()``, ``to_dict()``, ``table``) whose summary has two tables. *Model comparison by PSIS-LOO*: one row per fit, best
         first, with ``rank`` (0 = best), ``elpd_loo``, ``se``, ``p_loo``,
-        ``elpd_diff`` and ``dse`` (to the best fit), the stacking ``weight``
-        (:func:`ecostat.bayes.loo.stacking_weights`, arviz.compare's default) and
-        ``warning`` (some Pareto k too large). *Ecosystem quantities*: one
+        ``elpd_diff`` and ``dse`` (to the best fit), the pseudo-BMA+ ``weight``
+        (:func:`ecostat.bayes.loo.pseudo_bma_plus_weights`: Bayesian bootstrap,
+        seed 0, so fits within about 2 dse share the weight) and ``warning``
+        (some Pareto k too large). *Ecosystem quantities*: one
         row per quantity (H, systemic failure rate, its value under
         independence, ensemble gap) with ``mean [HDI]`` for each fit in rank
         order beside the value observed in the data, and the posterior
@@ -169,9 +170,9 @@ def compare(*fits, ci: float = default("ci"), prob: float | None = None) -> Comp
         header.insert(2, ("Covariates", ", ".join(d.covariate_names)))
     pct = f"{ci:.0%}"
     notes = ["elpd_diff and dse are the difference in elpd_loo to the best fit (rank 0) and its standard error; "
-             "a difference within about 2 dse does not separate the fits. weight is the stacking weight (Yao et al. "
-             "2018; arviz.compare's default): the weight of each fit in the mixture of their leave-one-out predictive "
-             "distributions that predicts the instances best, computed on the profile rows with counts as weights.",
+             "a difference within about 2 dse does not separate the fits. weight is the pseudo-BMA+ weight (Yao et al. "
+             "2018; arviz.compare(method='BB-pseudo-BMA')): exp(elpd_loo) weights averaged over a Bayesian bootstrap "
+             "of the instances (profile rows weighted by their counts), so it reflects the uncertainty of elpd_diff.",
              f"Quantities are posterior mean [{pct} HDI]; 'observed' is the value in the data. The ensemble gap is "
              "majority-vote accuracy minus its value under independence with the same failure rates.",
              "PPC p is the mid-p posterior predictive p-value P(T_rep > T_obs) + 0.5 P(T_rep = T_obs) of the number "

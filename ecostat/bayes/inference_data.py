@@ -181,13 +181,27 @@ def _derived(res) -> tuple[dict, list[str]]:
 
 
 # -- observed data ---------------------------------------------------------------------------------------
-def instance_map(design) -> tuple[np.ndarray, np.ndarray] | None:
-    """(profile row of each instance, instance ids) of a design made from a failure matrix, else None."""
+def _design_instances(design) -> tuple[np.ndarray, np.ndarray] | None:
     rows = getattr(design, "instance_rows", None)
     if rows is None:
         return None
     ids = getattr(design, "instance_ids", None)
     return np.asarray(rows, dtype=np.int64), _id_values(ids, len(rows))
+
+
+def instance_map(res) -> tuple[np.ndarray, np.ndarray] | None:
+    """(profile row of each instance, instance ids) of a fit made from a failure matrix, else None.
+
+    From the design of a fresh fit, or from ``observed_data.instance_profile`` of a loaded one.
+    """
+    found = _design_instances(res.design)
+    if found is not None:
+        return found
+    idata = res._sampled
+    if is_complete(idata) and "instance_profile" in idata.observed_data:
+        da = idata.observed_data["instance_profile"]
+        return np.asarray(da.values, dtype=np.int64), np.asarray(da["instance"].values)
+    return None
 
 
 def _id_values(ids, n: int) -> np.ndarray:
@@ -211,7 +225,7 @@ def _observed(res) -> xr.Dataset:
         coords={"profile": np.arange(R), "model": list(d.models), "profile_group": ("profile", profile_group)})
     ds["pattern"].attrs["meaning"] = "1 failure, 0 success, -1 missing (no decision)"
     ds["count"].attrs["meaning"] = "instances with this profile row: the weight of the row in every total"
-    mapping = instance_map(d)
+    mapping = _design_instances(d)
     if mapping is not None:
         rows, ids = mapping
         ds["instance_profile"] = xr.DataArray(rows, dims=("instance",), coords={"instance": ids})
@@ -394,7 +408,7 @@ def per_instance(res, *, max_values: int = PER_INSTANCE_LIMIT):
     if C * D * N > max_values:
         raise EcostatError(f"{C * D} draws x {N} instances = {C * D * N} values exceed max_values = {max_values}; use "
                            "res.loo() / res.waic(), which weight the profile rows by their counts without expanding.")
-    mapping = instance_map(d)
+    mapping = instance_map(res)
     if mapping is not None:
         rows, ids = mapping
     else:

@@ -11,9 +11,12 @@ For ArviZ, :func:`elpd_data` turns a :class:`LooResult` into an
 :class:`arviz.ELPDData` whose pointwise values are per *instance* (each row's
 value repeated for its instances, only an ``N``-vector), so :func:`arviz.compare`
 and :func:`arviz.plot_compare` weight rows by their counts without being told;
-:func:`profile_waic` does the same for WAIC. Model weights are stacking weights
-(:func:`stacking_weights`, Yao et al. 2018; :func:`arviz.compare`'s default),
-computed on the rows with the counts as weights.
+:func:`profile_waic` does the same for WAIC. Model weights are pseudo-BMA+
+weights (:func:`pseudo_bma_plus_weights`: the Bayesian bootstrap over instances
+of Yao et al. 2018, ``arviz.compare(method="BB-pseudo-BMA")``), which account for
+the uncertainty of the elpd differences; stacking weights
+(:func:`stacking_weights`) are the alternative. Both are computed on the rows
+with the counts as weights.
 """
 
 from __future__ import annotations
@@ -31,7 +34,10 @@ from ..errors import EcostatError, EcostatWarning, preview
 from ..numeric import jsonable
 
 __all__ = ["LooResult", "profile_loo", "compare_loo", "elpd_data", "profile_waic", "stacking_weights", "ProfileELPD",
-           "MAX_EXPANDED_INSTANCES"]
+           "pseudo_bma_plus_weights", "MAX_EXPANDED_INSTANCES", "WEIGHT_METHODS"]
+
+#: how compare_loo weights the models
+WEIGHT_METHODS = ("pseudo-bma+", "stacking")
 
 #: ELPDData expands the per-row values to one per instance up to this many instances (2 x 8 bytes each)
 MAX_EXPANDED_INSTANCES = 20_000_000
@@ -192,15 +198,17 @@ def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
     )
 
 
-def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
+def compare_loo(results: Mapping[str, LooResult], *, method: str = "pseudo-bma+", seed: int = 0) -> pd.DataFrame:
     """Rank models by elpd_loo on the same profile table, like :func:`arviz.compare` (docs/architecture.md §7).
 
     Columns follow arviz: ``rank``, ``elpd_loo``, ``p_loo``, ``elpd_diff``
-    (best minus this model, >= 0), ``weight`` (stacking weights,
-    :func:`stacking_weights`: the weights of the mixture of the models'
-    leave-one-out predictive distributions that predicts best, as
-    ``arviz.compare(method="stacking")``, its default, on the expanded
-    instances), ``se``, ``dse`` (``sqrt(N var)`` of the per-instance
+    (best minus this model, >= 0), ``weight`` (``method="pseudo-bma+"``:
+    :func:`pseudo_bma_plus_weights`, the pseudo-BMA weights averaged over a
+    Bayesian bootstrap of the instances, so that fits whose elpd differ by
+    less than their standard error share the weight, as
+    ``arviz.compare(method="BB-pseudo-BMA")``; ``method="stacking"``:
+    :func:`stacking_weights`, as ``arviz.compare``'s default), ``se``, ``dse``
+    (``sqrt(N var)`` of the per-instance
     differences to the best model), ``warning`` (any bad Pareto k) and
     ``scale`` (``"log"``), so :func:`arviz.plot_compare` draws the table.
     Rows are sorted best first.
@@ -209,6 +217,10 @@ def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
     ----------
     results : mapping of name -> LooResult
         All computed on the same rows and counts.
+    method : {"pseudo-bma+", "stacking"}
+        How the weights are computed.
+    seed : int
+        Seed of the Bayesian bootstrap (pseudo-BMA+).
 
     Returns
     -------
@@ -231,6 +243,8 @@ def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
     """
     if not results:
         raise EcostatError("compare needs at least one LooResult.")
+    if method not in WEIGHT_METHODS:
+        raise EcostatError(f"method must be one of {WEIGHT_METHODS}; got {method!r}.")
     names = list(results)
     ref_name, ref = names[0], results[names[0]]
     for name in names[1:]:
@@ -247,7 +261,8 @@ def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
     best = results[order[0]]
     used = best.counts > 0
     c = best.counts[used].astype(float)
-    w = stacking_weights(np.stack([results[n].pointwise[used] for n in order]), c)
+    pointwise = np.stack([results[n].pointwise[used] for n in order])
+    w = stacking_weights(pointwise, c) if method == "stacking" else pseudo_bma_plus_weights(pointwise, c, seed=seed)
     rows = []
     for rank, name in enumerate(order):
         r = results[name]
@@ -256,6 +271,56 @@ def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
                      "weight": float(w[rank]), "se": r.se, "dse": _weighted_se(d, c), "warning": r.n_bad > 0,
                      "scale": "log"})
     return pd.DataFrame(rows, index=pd.Index(order))
+
+
+def pseudo_bma_plus_weights(pointwise, counts, *, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """Pseudo-BMA+ weights of M models from their LOO elpd per profile row (Yao, Vehtari, Simpson & Gelman 2018).
+
+    The Bayesian bootstrap of ``arviz.compare(method="BB-pseudo-BMA")``: each
+    replicate weighs the N instances by Dirichlet(1, ..., 1) weights ``u_i``,
+    gives each model ``z_m = N sum_i u_i elpd_im`` and the weights
+    ``softmax(z)``; the result is their mean over replicates. Instances of one
+    row share their elpd, and the sum of Dirichlet(1, ..., 1) weights over the
+    ``n_r`` instances of each row is Dirichlet(n_1, ..., n_R), so the replicates
+    are drawn on the rows: the same distribution as on the expanded instances.
+    Unlike ``exp(elpd_m) / sum``, which says 0.9999 for a lead of a few units
+    whatever its standard error, the weights stay near 1/2 when the difference
+    is within its standard error.
+
+    Parameters
+    ----------
+    pointwise : array of shape (M, R)
+        LOO elpd of one instance of each row, per model.
+    counts : array of shape (R,)
+        Instances per row.
+    n_boot : int
+        Bootstrap replicates (arviz: 1000).
+    seed : int
+
+    Returns
+    -------
+    ndarray of shape (M,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> same = np.log([[0.5, 0.5], [0.5, 0.5]])
+    >>> pseudo_bma_plus_weights(same, [10, 10]).tolist()
+    [0.5, 0.5]
+    >>> a, b = np.log([0.6, 0.4]), np.log([0.5, 0.5])
+    >>> w = pseudo_bma_plus_weights(np.stack([a, b]), [60, 40])    # a fits the 60/40 split better
+    >>> bool(0.5 < w[0] < 1.0)
+    True
+    """
+    e = np.asarray(pointwise, dtype=float)
+    n = np.asarray(counts, dtype=float)
+    M = e.shape[0]
+    if M == 1:
+        return np.ones(1)
+    W = np.random.default_rng(seed).dirichlet(n, size=n_boot)  # (B, R)
+    z = n.sum() * (W @ e.T)  # (B, M)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return (z / z.sum(axis=1, keepdims=True)).mean(axis=0)
 
 
 def stacking_weights(pointwise, counts) -> np.ndarray:

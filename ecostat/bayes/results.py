@@ -272,7 +272,7 @@ class FitResult(Result):
         from .inference_data import instance_map
         from .loo import elpd_data
 
-        mapping = instance_map(self.design)
+        mapping = instance_map(self)
         rows, ids = mapping if mapping is not None else (None, None)
         return elpd_data(self._loo, rows, ids)
 
@@ -286,7 +286,7 @@ class FitResult(Result):
         from .inference_data import instance_map
         from .loo import profile_waic
 
-        mapping = instance_map(self.design)
+        mapping = instance_map(self)
         rows, ids = mapping if mapping is not None else (None, None)
         return profile_waic(self._row_log_lik, self.design.counts, rows, ids)
 
@@ -413,7 +413,7 @@ class FitResult(Result):
         from .inference_data import instance_map
 
         frame = self.profile_difficulty(ci, prob)
-        mapping = instance_map(self.design)
+        mapping = instance_map(self)
         if mapping is None:
             raise EcostatError("this fit was made from a profile table, which keeps no instances; use "
                                "res.profile_difficulty() (one row per profile) or fit the FailureMatrix itself.")
