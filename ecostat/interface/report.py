@@ -212,17 +212,20 @@ def _forest(fits: dict):
     names = list(fits)
     panels = ["homogenization", "systemic_excess", "ensemble_gap"]
     levels = list(fits[names[0]].design.group_levels)
-    grouped = len(levels) > 1 and all(f"{panels[0]}_by_group" in fits[n].idata.posterior for n in names)
-    labels = ["overall"] + (levels if grouped else [])
+    has_groups = {n: f"{panels[0]}_by_group" in fits[n].idata.posterior for n in names}
+    labels = ["overall"] + (levels if len(levels) > 1 and any(has_groups.values()) else [])
     colors = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
-    n_rows = len(labels) * len(names)
+    n_rows = len(names) + (len(labels) - 1) * sum(has_groups.values())
     fig = Figure(figsize=(7.5, 1.2 + 0.75 * len(panels) * (0.4 + 0.22 * n_rows)), layout="constrained")
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, name in zip(axes, panels):
         y = 0
         ticks = []
         for i, label in enumerate(labels):
+            top = y
             for m, fit_name in enumerate(names):
+                if label != "overall" and not has_groups[fit_name]:
+                    continue
                 post = fits[fit_name].idata.posterior
                 da = post[name] if label == "overall" else post[f"{name}_by_group"].sel(group=label)
                 x = np.asarray(da.values, dtype=float).ravel()
@@ -231,12 +234,13 @@ def _forest(fits: dict):
                 ax.plot([x.mean()], [y], "o", color=colors[m % len(colors)], ms=5,
                         label=fit_name if (i == 0 and ax is axes[0]) else None)
                 y -= 1
-            ticks.append((y + 1 + len(names) / 2 - 0.5, label))
+            ticks.append(((top + y + 1) / 2, label))
             y -= 0.6
         ref = quantity(name).independence
         if isinstance(ref, (int, float)):
             ax.axvline(ref, color="#777", ls="--", lw=1)
         ax.set_yticks([t for t, _ in ticks], [lab for _, lab in ticks])
+        ax.set_ylim(y + 0.6 - 0.6, 0.6)
         ax.set_title(quantity(name).label, fontsize=10, loc="left")
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
