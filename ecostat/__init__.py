@@ -7,7 +7,10 @@ uncertainty. Start with :func:`read_wide` / :func:`read_hapi` and
 :func:`describe`.
 """
 
+import types as _types
+
 from . import datasets
+from . import report as _report_package
 from ._moved import install as _install_moved_paths
 from .bayes.formula import FormulaError, parse_formula
 from .bayes.simulate import simulate, simulate_parameters
@@ -70,6 +73,19 @@ from .report.summary import Summary
 
 _install_moved_paths()  # old module paths (ecostat.leader, ...) resolve with a DeprecationWarning
 
+
+class _ReportPackage(_types.ModuleType):
+    """``ecostat.report`` is the rendering package (Summary, Result, provenance) and, called, the report verb."""
+
+    def __call__(self, data, **kwargs):
+        """``es.report(data, ...)``: :func:`ecostat.interface.report.report` (one self-contained HTML page)."""
+        from .interface.report import report as _report
+
+        return _report(data, **kwargs)
+
+
+_report_package.__class__ = _ReportPackage  # es.report(data, ...) runs the verb; es.report.summary stays the module
+
 __version__ = _package_version()  # from the installed metadata (pyproject.toml)
 
 __all__ = [
@@ -94,6 +110,8 @@ __all__ = [
     "bootstrap", "bootstrap_frame", "resample_counts", "BootstrapResult", "describe", "Description", "Summary",
     # Bayesian families (imported on first use: PyMC loads in seconds)
     "fit", "FitResult", "load_fit", "compare", "FAMILIES", "model", "Model", "PriorPredictive",
+    # the one-call HTML report (describe, fits, comparison, figures, settings)
+    "report",
     # statsmodels counterparts (Cochran's Q, McNemar, GEE, BinomialBayesMixedGLM; imported on first use)
     "frequentist",
     # formulas (pure: no PyMC)

@@ -179,9 +179,15 @@ _OPTIONS = [
        "sampler", flag="", nullable=True),
     # -- the demo ------------------------------------------------------------------------------------
     _o("n", int, 20000, "instances of the simulated demo ecosystem", "cli", low=1),
+    # -- the report ---------------------------------------------------------------------------------
+    _o("families", list, None, "Bayesian families the report fits and compares (default: rasch, hard_easy, "
+       "latent_class; a fit spec's model instead; comma-separated on the command line)", "cli", nullable=True,
+       metavar="F,F"),
+    _o("title", str, None, "title of the report page (default: 'ecostat report: ' and the data file's name)", "cli",
+       nullable=True, metavar="TEXT"),
     # -- command line only ---------------------------------------------------------------------------
-    _o("out", str, None, "where to write the result (fit: a netCDF file; demo: a folder of PNG figures)", "cli",
-       nullable=True, metavar="PATH"),
+    _o("out", str, None, "where to write the result (fit: a netCDF file; demo: a folder of PNG figures; report: "
+       "an HTML file)", "cli", nullable=True, metavar="PATH"),
     _o("force", bool, False, "replace an existing output file (--out); the input data are never overwritten", "cli"),
     _o("json", bool, False, "print exactly one JSON object on stdout", "cli"),
     _o("spec", str, None, "named analysis (models/*.toml) whose settings become the defaults", "cli",
@@ -206,6 +212,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "fit": (*_DATA, "covariates", "formula", "family", "grouped", *_MODEL, *_SAMPLER, "out", "force", "json", "spec"),
     "demo": ("n", "seed", "n_boot", "family", "draws", "out", "json"),
     "compare": ("ci", "json"),
+    "report": (*_DATA, "families", "title", "n_boot", "ci", *_SAMPLER, "out", "json", "spec"),
 }
 
 #: the sections of each kind of spec

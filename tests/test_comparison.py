@@ -125,7 +125,7 @@ def test_nested_designs_pair_instances_on_the_finer_rows():
     # by hand: each instance's pooled elpd is its pattern row's value
     pooled = fits["pooled"]
     index = {tuple(p): i for i, p in enumerate(pooled.design.patterns)}
-    expect = [pooled.loo().pointwise[index[tuple(p)]] for p in fits["by group"].design.patterns]
+    expect = [pooled.profile_loo().pointwise[index[tuple(p)]] for p in fits["by group"].design.patterns]
     np.testing.assert_array_equal(aligned["pooled"].pointwise, expect)
     s = es.compare({k: fits[k] for k in ("pooled", "by group")})
     assert s.tables[0][1]["model"].iloc[0] == "by group"  # the group scales differ 5-fold

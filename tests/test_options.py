@@ -13,11 +13,13 @@ from ecostat.bayes.sampling import sampler_settings
 from ecostat.interface.cli import build_parser
 from ecostat.interface.demo import run_demo
 from ecostat.interface.spec import load_spec
+from ecostat.interface.report import report
 from ecostat.options import OPTIONS, SECTIONS, VERBS, check, default
 
 #: the Python functions behind each verb
 FUNCTIONS = {"describe": [es.describe], "baseline": [es.baseline], "demo": [run_demo],
-             "fit": [es.fit, Model.from_keywords, Model.fit, sampler_settings, es.model], "compare": [es.compare]}
+             "fit": [es.fit, Model.from_keywords, Model.fit, sampler_settings, es.model], "compare": [es.compare],
+             "report": [report]}
 #: model options a formula decides (es.model reads them from the formula, not from keywords)
 FORMULA_DECIDES = {"formula", "model_by_group", "group_location", "group_scale", "grouped", "covariates"}
 

@@ -1,6 +1,6 @@
 """Side-by-side comparison of Bayesian fits on the same data (``es.compare``, ``ecostat compare``).
 
-Fits are ranked by PSIS-LOO on the profile table (:func:`ecostat.bayes.loo.compare`)
+Fits are ranked by PSIS-LOO on the profile table (:func:`ecostat.bayes.loo.compare_loo`; pseudo-BMA+ weights)
 and shown beside each other with what they imply for the ecosystem: posterior
 homogenization H, the systemic failure rate and its value under independence,
 the ensemble gap, and the posterior predictive p-value of the systemic-failure
@@ -56,8 +56,10 @@ def _as_mapping(fits) -> dict:
     if not named:
         raise EcostatError("compare needs at least one fit: es.compare(fit_a, fit_b) or es.compare({'a': fit_a, ...}).")
     for name, res in named.items():
-        if not (hasattr(res, "loo") and hasattr(res, "digest")):
-            raise EcostatError(f"{name!r} is a {type(res).__name__}, not a FitResult (from es.fit or es.load_fit).")
+        if not (hasattr(res, "profile_loo") and hasattr(res, "digest")):
+            hint = (" To compare ELPDData (res.loo()) or InferenceData, use arviz.compare on res.loo() of each fit."
+                    if type(res).__name__ in ("ELPDData", "ProfileELPD", "InferenceData") else "")
+            raise EcostatError(f"{name!r} is a {type(res).__name__}, not a FitResult (from es.fit or es.load_fit).{hint}")
     return {str(k): v for k, v in named.items()}
 
 
@@ -98,8 +100,10 @@ def compare(*fits, ci: float = default("ci"), prob: float | None = None) -> Comp
     Comparison
         A result (``summary()``, ``to_dict()``, ``table``) whose summary has two tables. *Model comparison by PSIS-LOO*: one row per fit, best
         first, with ``rank`` (0 = best), ``elpd_loo``, ``se``, ``p_loo``,
-        ``elpd_diff`` and ``dse`` (to the best fit), the pseudo-BMA ``weight``
-        and ``warning`` (some Pareto k too large). *Ecosystem quantities*: one
+        ``elpd_diff`` and ``dse`` (to the best fit), the pseudo-BMA+ ``weight``
+        (:func:`ecostat.bayes.loo.pseudo_bma_plus_weights`: Bayesian bootstrap,
+        seed 0, so fits within about 2 dse share the weight) and ``warning``
+        (some Pareto k too large). *Ecosystem quantities*: one
         row per quantity (H, systemic failure rate, its value under
         independence, ensemble gap) with ``mean [HDI]`` for each fit in rank
         order beside the value observed in the data, and the posterior
@@ -166,21 +170,28 @@ def compare(*fits, ci: float = default("ci"), prob: float | None = None) -> Comp
         header.insert(2, ("Covariates", ", ".join(d.covariate_names)))
     pct = f"{ci:.0%}"
     notes = ["elpd_diff and dse are the difference in elpd_loo to the best fit (rank 0) and its standard error; "
-             "a difference within about 2 dse does not separate the fits. weight is the pseudo-BMA weight "
-             "exp(elpd_loo - max) / sum.",
+             "a difference within about 2 dse does not separate the fits. weight is the pseudo-BMA+ weight (Yao et al. "
+             "2018; arviz.compare(method='BB-pseudo-BMA')): exp(elpd_loo) weights averaged over a Bayesian bootstrap "
+             "of the instances (profile rows weighted by their counts), so it reflects the uncertainty of elpd_diff.",
              f"Quantities are posterior mean [{pct} HDI]; 'observed' is the value in the data. The ensemble gap is "
              "majority-vote accuracy minus its value under independence with the same failure rates.",
              "PPC p is the mid-p posterior predictive p-value P(T_rep > T_obs) + 0.5 P(T_rep = T_obs) of the number "
              "of instances every decision-maker fails ('observed' shows that count); near 0 or 1 the fit does not "
              "reproduce the systemic failures."]
+    close = [n for n in order[1:] if table.loc[n, "elpd_diff"] <= 2 * table.loc[n, "dse"]]
+    if close:
+        notes.append(f"LOO does not separate {order[0]} from {', '.join(close)}: elpd_diff is within 2 dse.")
     for n in order:
         res = named[n]
         problems = res.diagnostics["problems"]
         if problems:
             notes.append(f"{n} did not converge: {'; '.join(problems)}.")
-        loo = res.loo()
+        loo = res.profile_loo()
         if loo.n_bad:
             notes.append(f"{n}: PSIS-LOO is unreliable for {loo.n_bad} instances (Pareto k > {loo.k_threshold:.2f}).")
+        saturation = res.saturation_note() if hasattr(res, "saturation_note") else None
+        if saturation:
+            notes.append(f"{n} is SATURATED: " + saturation)
     report = Summary("Model comparison", header,
                      [("Model comparison by PSIS-LOO", loo_frame), (f"Ecosystem quantities, mean [{pct} HDI]", quantities)],
                      notes)
@@ -194,8 +205,8 @@ class Comparison(Result):
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per fit (index: its name), columns ``rank, elpd_loo, p_loo, elpd_diff, weight, se, dse, warning``
-        as :func:`arviz.compare`.
+        One row per fit (index: its name), columns ``rank, elpd_loo, p_loo, elpd_diff, weight, se, dse, warning,
+        scale`` as :func:`arviz.compare` (``az.plot_compare(comparison.table)`` draws it).
     families : dict
         Fit name -> family.
     report : Summary

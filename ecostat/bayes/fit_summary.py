@@ -92,7 +92,7 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
     """Summary of a :class:`~ecostat.bayes.results.FitResult` (see :meth:`FitResult.summary`)."""
     d = res.design
     diag = res.diagnostics
-    loo = res.loo()
+    loo = res.profile_loo()
     header = [("Family", f"{res.family} ({res._family.summary})"), ("Instances", str(d.n_instances)),
               ("Decision-makers", ", ".join(d.models)), ("Profile rows", str(len(d.counts))),
               ("Draws", f"{res.n_draws} ({diag['chains']} chains, seed {res.settings.get('seed')})"),
@@ -115,8 +115,12 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
         tables += classical_tables(res, ci)
     tables.append(("Sampler diagnostics", _diagnostics_frame(diag)))
     notes = [f"Not converged: {p}." for p in diag["problems"]]
-    if "approximation" in res.idata.posterior.attrs:
-        notes.insert(0, "APPROXIMATE: " + str(res.idata.posterior.attrs["approximation"]) + ".")
+    attrs = res._sampled.posterior.attrs
+    if "approximation" in attrs:
+        notes.insert(0, "APPROXIMATE: " + str(attrs["approximation"]) + ".")
+    saturation = res.saturation_note() if hasattr(res, "saturation_note") else None
+    if saturation:
+        notes.append("SATURATED: " + saturation)
     if not getattr(res, "enumerates_profiles", True):
         notes.append(f"k = {d.k} > 14: quantities computed from the mixture components (exact), on "
                      f"{len(res.quantity_draw_index)} of {res.n_draws} draws; no posterior predictive check on profiles.")
@@ -136,7 +140,7 @@ def fit_dict(res, ci: float = 0.95, ppc_seed: int = 0) -> dict:
     lf = res.quantity("leader_following", ci=ci)
     posterior["leader_following"] = [{"name": m, **_interval(lf, j)} for j, m in enumerate(d.models)]
     diag = res.diagnostics
-    loo = res.loo()
+    loo = res.profile_loo()
     out = {"family": res.family, "formula": res.formula, "n_instances": d.n_instances, "n_models": d.k, "models": list(d.models),
            "options": res.options.to_dict(), "settings": res.settings, "posterior": posterior,
            "diagnostics": {"r_hat_max": diag["r_hat_max"], "ess_bulk_min": diag["ess_bulk_min"],
@@ -145,10 +149,12 @@ def fit_dict(res, ci: float = 0.95, ppc_seed: int = 0) -> dict:
            "loo": {"elpd": loo.elpd, "se": loo.se, "p_loo": loo.p_loo},
            "digest": res.digest, "versions": res.versions}
     out["failure_rates"] = posterior["failure_rates"]  # also at the top level, as the issue's contract lists it
-    if "approximation" in res.idata.posterior.attrs:
-        out["approximation"] = {"method": res.idata.posterior.attrs.get("method"),
-                                "pareto_k": float(res.idata.posterior.attrs.get("pareto_k", float("nan"))),
-                                "note": str(res.idata.posterior.attrs["approximation"])}
+    attrs = res._sampled.posterior.attrs
+    if "approximation" in attrs:
+        out["approximation"] = {"method": attrs.get("method"), "pareto_k": float(attrs.get("pareto_k", float("nan"))),
+                                "note": str(attrs["approximation"])}
+    out["saturation"] = {"parameters": res.n_parameters, "free_cells": res.free_cells, "saturated": res.saturated,
+                         "note": res.saturation_note()}
     if d.complete and getattr(res, "enumerates_profiles", True):
         out["ppc"] = res.ppc(seed=ppc_seed).to_dict()
     elif d.complete:

@@ -1,4 +1,4 @@
-"""PSIS-LOO on the profile table (``docs/architecture.md``, "The profile table").
+"""PSIS-LOO and WAIC on the profile table (``docs/architecture.md``, "The profile table").
 
 Instances with the same profile row (pattern, stratum) are exchangeable, so
 they share one pointwise log-likelihood and one leave-one-out value. PSIS is
@@ -6,6 +6,17 @@ therefore computed once per row and every total is weighted by the row counts
 ``n_r``: an ``N x draws`` array is never built. A family's
 ``row_log_lik`` gives the per-row log-likelihood this module takes. The totals equal :func:`arviz.loo`
 on the expanded per-instance log-likelihood.
+
+For ArviZ, :func:`elpd_data` turns a :class:`LooResult` into an
+:class:`arviz.ELPDData` whose pointwise values are per *instance* (each row's
+value repeated for its instances, only an ``N``-vector), so :func:`arviz.compare`
+and :func:`arviz.plot_compare` weight rows by their counts without being told;
+:func:`profile_waic` does the same for WAIC. Model weights are pseudo-BMA+
+weights (:func:`pseudo_bma_plus_weights`: the Bayesian bootstrap over instances
+of Yao et al. 2018, ``arviz.compare(method="BB-pseudo-BMA")``), which account for
+the uncertainty of the elpd differences; stacking weights
+(:func:`stacking_weights`) are the alternative. Both are computed on the rows
+with the counts as weights.
 """
 
 from __future__ import annotations
@@ -16,12 +27,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from arviz import ELPDData
 from scipy.special import logsumexp
 
 from ..errors import EcostatError, EcostatWarning, preview, user_stacklevel
 from ..numeric import jsonable
 
-__all__ = ["LooResult", "profile_loo", "compare_loo"]
+__all__ = ["LooResult", "profile_loo", "compare_loo", "elpd_data", "profile_waic", "stacking_weights", "ProfileELPD",
+           "pseudo_bma_plus_weights", "MAX_EXPANDED_INSTANCES", "WEIGHT_METHODS"]
+
+#: how compare_loo weights the models
+WEIGHT_METHODS = ("pseudo-bma+", "stacking")
+
+#: ELPDData expands the per-row values to one per instance up to this many instances (2 x 8 bytes each)
+MAX_EXPANDED_INSTANCES = 20_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,19 +198,29 @@ def profile_loo(loglik, counts, *, reff: float = 1.0) -> LooResult:
     )
 
 
-def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
+def compare_loo(results: Mapping[str, LooResult], *, method: str = "pseudo-bma+", seed: int = 0) -> pd.DataFrame:
     """Rank models by elpd_loo on the same profile table, like :func:`arviz.compare` (docs/architecture.md §7).
 
     Columns follow arviz: ``rank``, ``elpd_loo``, ``p_loo``, ``elpd_diff``
-    (best minus this model, >= 0), ``weight`` (pseudo-BMA:
-    ``exp(elpd - max) / sum``), ``se``, ``dse`` (``sqrt(N var)`` of the
-    per-instance differences to the best model) and ``warning`` (any bad
-    Pareto k). Rows are sorted best first.
+    (best minus this model, >= 0), ``weight`` (``method="pseudo-bma+"``:
+    :func:`pseudo_bma_plus_weights`, the pseudo-BMA weights averaged over a
+    Bayesian bootstrap of the instances, so that fits whose elpd differ by
+    less than their standard error share the weight, as
+    ``arviz.compare(method="BB-pseudo-BMA")``; ``method="stacking"``:
+    :func:`stacking_weights`, as ``arviz.compare``'s default), ``se``, ``dse``
+    (``sqrt(N var)`` of the per-instance
+    differences to the best model), ``warning`` (any bad Pareto k) and
+    ``scale`` (``"log"``), so :func:`arviz.plot_compare` draws the table.
+    Rows are sorted best first.
 
     Parameters
     ----------
     results : mapping of name -> LooResult
         All computed on the same rows and counts.
+    method : {"pseudo-bma+", "stacking"}
+        How the weights are computed.
+    seed : int
+        Seed of the Bayesian bootstrap (pseudo-BMA+).
 
     Returns
     -------
@@ -214,6 +243,8 @@ def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
     """
     if not results:
         raise EcostatError("compare needs at least one LooResult.")
+    if method not in WEIGHT_METHODS:
+        raise EcostatError(f"method must be one of {WEIGHT_METHODS}; got {method!r}.")
     names = list(results)
     ref_name, ref = names[0], results[names[0]]
     for name in names[1:]:
@@ -230,12 +261,279 @@ def compare_loo(results: Mapping[str, LooResult]) -> pd.DataFrame:
     best = results[order[0]]
     used = best.counts > 0
     c = best.counts[used].astype(float)
-    elpd = np.array([results[n].elpd for n in order])
-    w = np.exp(elpd - elpd.max())
+    pointwise = np.stack([results[n].pointwise[used] for n in order])
+    w = stacking_weights(pointwise, c) if method == "stacking" else pseudo_bma_plus_weights(pointwise, c, seed=seed)
     rows = []
     for rank, name in enumerate(order):
         r = results[name]
         d = (best.pointwise - r.pointwise)[used]
         rows.append({"rank": rank, "elpd_loo": r.elpd, "p_loo": r.p_loo, "elpd_diff": float(c @ d),
-                     "weight": w[rank] / w.sum(), "se": r.se, "dse": _weighted_se(d, c), "warning": r.n_bad > 0})
+                     "weight": float(w[rank]), "se": r.se, "dse": _weighted_se(d, c), "warning": r.n_bad > 0,
+                     "scale": "log"})
     return pd.DataFrame(rows, index=pd.Index(order))
+
+
+def pseudo_bma_plus_weights(pointwise, counts, *, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """Pseudo-BMA+ weights of M models from their LOO elpd per profile row (Yao, Vehtari, Simpson & Gelman 2018).
+
+    The Bayesian bootstrap of ``arviz.compare(method="BB-pseudo-BMA")``: each
+    replicate weighs the N instances by Dirichlet(1, ..., 1) weights ``u_i``,
+    gives each model ``z_m = N sum_i u_i elpd_im`` and the weights
+    ``softmax(z)``; the result is their mean over replicates. Instances of one
+    row share their elpd, and the sum of Dirichlet(1, ..., 1) weights over the
+    ``n_r`` instances of each row is Dirichlet(n_1, ..., n_R), so the replicates
+    are drawn on the rows: the same distribution as on the expanded instances.
+    Unlike ``exp(elpd_m) / sum``, which says 0.9999 for a lead of a few units
+    whatever its standard error, the weights stay near 1/2 when the difference
+    is within its standard error.
+
+    Parameters
+    ----------
+    pointwise : array of shape (M, R)
+        LOO elpd of one instance of each row, per model.
+    counts : array of shape (R,)
+        Instances per row.
+    n_boot : int
+        Bootstrap replicates (arviz: 1000).
+    seed : int
+
+    Returns
+    -------
+    ndarray of shape (M,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> same = np.log([[0.5, 0.5], [0.5, 0.5]])
+    >>> pseudo_bma_plus_weights(same, [10, 10]).tolist()
+    [0.5, 0.5]
+    >>> a, b = np.log([0.6, 0.4]), np.log([0.5, 0.5])
+    >>> w = pseudo_bma_plus_weights(np.stack([a, b]), [60, 40])    # a fits the 60/40 split better
+    >>> bool(0.5 < w[0] < 1.0)
+    True
+    """
+    e = np.asarray(pointwise, dtype=float)
+    n = np.asarray(counts, dtype=float)
+    M = e.shape[0]
+    if M == 1:
+        return np.ones(1)
+    W = np.random.default_rng(seed).dirichlet(n, size=n_boot)  # (B, R)
+    z = n.sum() * (W @ e.T)  # (B, M)
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return (z / z.sum(axis=1, keepdims=True)).mean(axis=0)
+
+
+def stacking_weights(pointwise, counts) -> np.ndarray:
+    """Stacking weights of M models from their LOO elpd per profile row (Yao, Vehtari, Simpson & Gelman 2018).
+
+    Maximizes ``sum_r n_r log sum_m w_m exp(elpd_rm)`` over the simplex: the
+    weights of the mixture of the models' leave-one-out predictive densities
+    that predicts the N instances best. Equal to
+    ``arviz.compare(..., method="stacking")`` on the expanded instances (the
+    objective is the same sum with each row counted ``n_r`` times). Unlike
+    pseudo-BMA weights ``exp(elpd_m) / sum``, which go to 0 or 1 as soon as
+    elpd differs by a few units whatever its standard error, stacking gives
+    weight to every model that predicts some instances better.
+
+    Parameters
+    ----------
+    pointwise : array of shape (M, R)
+        LOO elpd of one instance of each row, per model.
+    counts : array of shape (R,)
+        Instances per row.
+
+    Returns
+    -------
+    ndarray of shape (M,)
+        Non-negative, summing to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.log([0.5, 0.5]); b = np.log([0.9, 0.1])   # each model predicts one of two rows better
+    >>> stacking_weights(np.stack([a, b]), [1, 1]).round(2).tolist()
+    [1.0, 0.0]
+    >>> stacking_weights(np.stack([np.log([0.2, 0.8]), np.log([0.8, 0.2])]), [1, 1]).round(3).tolist()
+    [0.5, 0.5]
+    """
+    from scipy.optimize import Bounds, LinearConstraint, minimize
+
+    e = np.asarray(pointwise, dtype=float)
+    n = np.asarray(counts, dtype=float)
+    M = e.shape[0]
+    if M == 1:
+        return np.ones(1)
+    dens = np.exp(e - e.max(axis=0, keepdims=True)).T  # (R, M), each row scaled by its best model
+    total = n.sum()
+
+    def objective(w):
+        return -float(n @ np.log(np.maximum(dens @ w, 1e-300))) / total
+
+    def gradient(w):
+        return -(n / np.maximum(dens @ w, 1e-300)) @ dens / total
+
+    res = minimize(objective, np.full(M, 1.0 / M), jac=gradient, method="SLSQP",
+                   bounds=Bounds(np.zeros(M), np.ones(M)), constraints=LinearConstraint(np.ones((1, M)), 1.0, 1.0),
+                   options={"ftol": 1e-12, "maxiter": 500})
+    w = np.clip(res.x, 0.0, None)
+    return w / w.sum()
+
+
+class ProfileELPD(ELPDData):  # pylint: disable=too-many-ancestors
+    """An :class:`arviz.ELPDData` computed on the profile table with count weights (:func:`elpd_data`).
+
+    Everything ArviZ reads is there (``elpd_loo`` or ``elpd_waic``, ``se``,
+    ``p_loo``, ``n_samples``, ``n_data_points``, ``warning``, ``loo_i`` and
+    ``pareto_k`` per instance, ``scale``, ``good_k``); the properties keep the
+    names of :class:`LooResult` (``elpd``, ``n_bad``, ``k_threshold``, ``n_instances``).
+    """
+
+    @property
+    def elpd(self) -> float:
+        """The elpd total (``elpd_loo`` or ``elpd_waic``)."""
+        return float(self.iloc[0])
+
+    @property
+    def n_instances(self) -> int:
+        """N, the number of instances (``n_data_points``)."""
+        return int(self["n_data_points"])
+
+    @property
+    def n_draws(self) -> int:
+        """Posterior draws S (``n_samples``)."""
+        return int(self["n_samples"])
+
+    @property
+    def k_threshold(self) -> float:
+        """``good_k`` (NaN for WAIC)."""
+        return float(self["good_k"]) if "good_k" in self.index else float("nan")
+
+    @property
+    def n_bad(self) -> int:
+        """Instances whose Pareto k exceeds ``good_k`` (0 for WAIC)."""
+        if "pareto_k" not in self.index:
+            return 0
+        return int(np.sum(np.asarray(self["pareto_k"]) > self.k_threshold))
+
+
+def _per_instance(values, counts, instance_rows=None, instance_ids=None, name="instance"):
+    """Row values as one value per instance: in the instances' order when their rows are known, else row by row."""
+    import xarray as xr
+
+    counts = np.asarray(counts)
+    N = int(counts.sum())
+    if N > MAX_EXPANDED_INSTANCES:
+        raise EcostatError(f"{N} instances are more than the {MAX_EXPANDED_INSTANCES} that an ArviZ ELPDData holds one "
+                           "value each for; use FitResult.profile_loo() (count-weighted, per profile row) and "
+                           "ecostat.compare instead.")
+    if instance_rows is not None:
+        rows = np.asarray(instance_rows, dtype=np.int64)
+        if rows.size != N or not np.array_equal(np.bincount(rows, minlength=counts.size), counts):
+            raise EcostatError("the instances' profile rows do not add up to the row counts; the fit's instance "
+                               "map does not belong to its design.")
+        coords = np.arange(N) if instance_ids is None else np.asarray(instance_ids)
+        return xr.DataArray(np.asarray(values)[rows], dims=[name], coords={name: coords})
+    return xr.DataArray(np.repeat(np.asarray(values), counts), dims=[name], coords={name: np.arange(N)})
+
+
+def elpd_data(loo: LooResult, instance_rows=None, instance_ids=None):
+    """The count-weighted PSIS-LOO as an :class:`arviz.ELPDData` (docs/architecture.md §7).
+
+    ``elpd_loo``, ``se`` and ``p_loo`` are those of ``loo``; ``loo_i`` and
+    ``pareto_k`` hold one value per instance (its row's), so ``n_data_points``
+    is N and every ArviZ function that reads the pointwise values
+    (:func:`arviz.compare` for ``dse`` and the weights, :func:`arviz.plot_compare`,
+    :func:`arviz.plot_khat`, :func:`arviz.plot_elpd`) weights the rows by their
+    counts. Equal to :func:`arviz.loo` with ``reff=1`` on the per-instance
+    log-likelihood.
+
+    Parameters
+    ----------
+    loo : LooResult
+    instance_rows : int array of shape (N,), optional
+        Row of each instance (the instances' order); default: row by row.
+    instance_ids : sequence, optional
+        Coordinates of the ``instance`` dimension (default ``0..N-1``).
+
+    Returns
+    -------
+    ProfileELPD
+        An :class:`arviz.ELPDData` (subclass) with ``elpd``, ``n_bad`` and ``k_threshold`` as well.
+
+    Raises
+    ------
+    EcostatError
+        Above :data:`MAX_EXPANDED_INSTANCES` instances (use the LooResult and :func:`ecostat.compare`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ll = np.log(np.random.default_rng(0).dirichlet([30, 50], size=1000))
+    >>> e = elpd_data(profile_loo(ll, [30, 50]))
+    >>> int(e["n_data_points"]), e["loo_i"].shape, round(e["elpd_loo"] - profile_loo(ll, [30, 50]).elpd, 12)
+    (80, (80,), 0.0)
+    """
+    used = loo.counts > 0
+    counts = np.where(used, loo.counts, 0)
+    loo_i = _per_instance(np.where(used, loo.pointwise, 0.0), counts, instance_rows, instance_ids).rename("loo_i")
+    k = _per_instance(np.where(used, loo.pareto_k, 0.0), counts, instance_rows, instance_ids).rename("pareto_shape")
+    return ProfileELPD(data=[loo.elpd, loo.se, loo.p_loo, loo.n_draws, loo.n_instances, bool(loo.n_bad > 0), loo_i, k, "log",
+                     loo.k_threshold],
+               index=["elpd_loo", "se", "p_loo", "n_samples", "n_data_points", "warning", "loo_i", "pareto_k", "scale",
+                      "good_k"])
+
+
+def profile_waic(loglik, counts, instance_rows=None, instance_ids=None):
+    """WAIC on the profile table, weighted by the row counts, as an :class:`arviz.ELPDData`.
+
+    Per row r: ``lppd_r = log mean_s exp(loglik[s, r])``, ``p_r = var_s loglik[s, r]``
+    and ``elpd_waic_r = lppd_r - p_r``; totals are ``sum_r n_r (.)`` and
+    ``se = sqrt(N var)`` over instances: exactly :func:`arviz.waic` on the
+    per-instance log-likelihood (row r repeated ``n_r`` times). ``waic_i`` holds
+    one value per instance, so :func:`arviz.compare` with ``ic="waic"`` weights rows by counts.
+
+    Parameters
+    ----------
+    loglik : array of shape (S, R)
+    counts : int array of shape (R,)
+    instance_rows, instance_ids : optional
+        As in :func:`elpd_data`.
+
+    Returns
+    -------
+    ProfileELPD
+
+    Warns
+    -----
+    EcostatWarning
+        When the posterior variance of some row's log-likelihood exceeds 0.4 (WAIC may fail; prefer LOO).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ll = np.log(np.random.default_rng(0).dirichlet([30, 50], size=1000))
+    >>> w = profile_waic(ll, [30, 50])
+    >>> int(w["n_data_points"]), round(float(w["elpd_waic"]), 1)
+    (80, -53.9)
+    """
+    ll = np.asarray(loglik, dtype=float)
+    counts = np.asarray(counts)
+    if ll.ndim != 2 or counts.shape != (ll.shape[1],):
+        raise EcostatError(f"loglik must be (draws, rows) and counts (rows,); got {ll.shape} and {counts.shape}.")
+    used = counts > 0
+    if not np.isfinite(ll[:, used]).all():
+        raise EcostatError("the log-likelihood is not finite in some draws; WAIC needs finite values.")
+    S = ll.shape[0]
+    lppd = np.where(used, logsumexp(np.where(used, ll, 0.0), axis=0) - np.log(S), 0.0)
+    var = np.where(used, np.var(np.where(used, ll, 0.0), axis=0), 0.0)
+    elpd_r = lppd - var
+    c = counts.astype(float)
+    warn = bool(np.any(var[used] > 0.4))
+    if warn:
+        warnings.warn("WAIC: the posterior variance of the log predictive density exceeds 0.4 for profile rows "
+                      f"{preview(np.flatnonzero(used & (var > 0.4)))}; WAIC may be unreliable, prefer PSIS-LOO (res.loo()).",
+                      EcostatWarning, stacklevel=2)
+    waic_i = _per_instance(elpd_r, np.where(used, counts, 0), instance_rows, instance_ids).rename("waic_i")
+    return ProfileELPD(data=[float(c[used] @ elpd_r[used]), _weighted_se(elpd_r[used], c[used]), float(c[used] @ var[used]), S,
+                     int(counts[used].sum()), warn, waic_i, "log"],
+               index=["elpd_waic", "se", "p_waic", "n_samples", "n_data_points", "warning", "waic_i", "scale"])

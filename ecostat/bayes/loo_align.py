@@ -70,7 +70,7 @@ def align_loo(fits: dict) -> dict:
     True
     """
     names = list(fits)
-    looks = {n: fits[n].loo() for n in names}
+    looks = {n: fits[n].profile_loo() for n in names}
     designs = {n: fits[n].design for n in names}
     if len({d.digest() for d in designs.values()}) == 1:
         return looks

@@ -3,9 +3,12 @@
 A :class:`FitResult` is what :func:`ecostat.fit` returns. Everything it reports is
 computed per posterior draw from the profile probabilities the family implies
 (:mod:`ecostat.bayes.posterior`), so every number comes with an HDI and beside its
-value under independence. ``save``/``load`` write and read one netCDF file (the
-InferenceData, the design in ``constant_data``, the spec as JSON attributes),
-round-trip exactly and verify the file (:mod:`ecostat.bayes.persistence`).
+value under independence. ``res.idata`` is ArviZ-complete (posterior with the
+derived quantities, ``log_likelihood``, ``observed_data``,
+``posterior_predictive``: :mod:`ecostat.bayes.inference_data`); ``res.loo()``
+and ``res.waic()`` are count-weighted :class:`arviz.ELPDData`. ``save``/``load``
+write one netCDF file (the InferenceData, the design in ``constant_data``, the
+spec as JSON attributes), round-trip exactly and verify the file (:mod:`ecostat.bayes.persistence`).
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ class FitResult(Result):
     design : Design
         The collapsed data (profile rows, strata, groups, covariates).
     idata : arviz.InferenceData
+        Completed on first access (:func:`ecostat.bayes.inference_data.complete_inference_data`):
+        posterior (parameters and derived quantities), sample_stats, log_likelihood (one value per
+        profile row), observed_data (the profile table, each instance's row), posterior_predictive.
     settings : dict
         Sampler settings (draws, tune, chains, seed, ...).
     formula : str or None
@@ -68,7 +74,7 @@ class FitResult(Result):
         self.formula = formula
         self.options = options
         self.design = design
-        self.idata = idata
+        self._sampled = idata  # the sampler's InferenceData; ``idata`` completes it in place on first access
         self.settings = dict(settings)
         self.versions = versions or package_versions()
         self.digest = design.digest()
@@ -76,12 +82,32 @@ class FitResult(Result):
         if check:
             self.warn_if_not_converged()
 
+    # -- the InferenceData -------------------------------------------------------------------------
+    @property
+    def idata(self):
+        """The ArviZ-complete InferenceData (see :mod:`ecostat.bayes.inference_data` for its groups and which
+        ArviZ functions apply)."""
+        from .inference_data import complete_inference_data
+
+        return complete_inference_data(self)
+
+    @idata.setter
+    def idata(self, value) -> None:
+        self._sampled = value
+        for name in ("draws", "_quantities", "pattern_probabilities", "_row_log_lik", "_loo", "diagnostics"):
+            self.__dict__.pop(name, None)
+
     # -- draws -----------------------------------------------------------------------------------
     @cached_property
     def draws(self) -> dict[str, np.ndarray]:
-        """Posterior draws of every variable, chains stacked: name -> (S, ...)."""
+        """Posterior draws of every sampled variable, chains stacked: name -> (S, ...)."""
+        from .inference_data import derived_names
+
         out = {}
-        for name, da in self.idata.posterior.data_vars.items():
+        derived = set(derived_names(self._sampled))
+        for name, da in self._sampled.posterior.data_vars.items():
+            if name in derived:
+                continue
             v = np.asarray(da.values)
             out[name] = v.reshape((-1,) + v.shape[2:])
         return out
@@ -151,21 +177,23 @@ class FitResult(Result):
     @cached_property
     def diagnostics(self) -> dict:
         """R-hat (max), bulk and tail ESS (min) over the sampled parameters, divergences."""
-        names = [n for n in self._family.parameters(self.design, self.options) if n in self.idata.posterior]
+        idata = self._sampled
+        names = [n for n in self._family.parameters(self.design, self.options) if n in idata.posterior]
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            rhat = az.rhat(self.idata, var_names=names)
-            ess_b = az.ess(self.idata, var_names=names, method="bulk")
-            ess_t = az.ess(self.idata, var_names=names, method="tail")
+            rhat = az.rhat(idata, var_names=names)
+            ess_b = az.ess(idata, var_names=names, method="bulk")
+            ess_t = az.ess(idata, var_names=names, method="tail")
 
         def agg(ds, fn):
             vals = np.concatenate([np.ravel(ds[v].values) for v in ds.data_vars]) if ds.data_vars else np.array([np.nan])
             vals = vals[np.isfinite(vals)]
             return float(fn(vals)) if vals.size else float("nan")
 
-        div = int(self.idata.sample_stats["diverging"].values.sum()) if "diverging" in self.idata.sample_stats else 0
+        stats = idata.sample_stats if "sample_stats" in idata.groups() else {}
+        div = int(stats["diverging"].values.sum()) if "diverging" in stats else 0
         out = {"r_hat_max": agg(rhat, np.max), "ess_bulk_min": agg(ess_b, np.min), "ess_tail_min": agg(ess_t, np.min),
-               "divergences": div, "draws": self.n_draws, "chains": int(self.idata.posterior.sizes["chain"])}
+               "divergences": div, "draws": self.n_draws, "chains": int(idata.posterior.sizes["chain"])}
         out["problems"] = self._problems(out)
         out["converged"] = not out["problems"]
         return out
@@ -204,13 +232,97 @@ class FitResult(Result):
                                           group_levels=d.group_levels, models=d.models)
 
     @cached_property
+    def _row_log_lik(self) -> np.ndarray:
+        """Log-likelihood of one instance of each profile row per draw, (S, R) (the family's ``row_log_lik``)."""
+        return self._family.row_log_lik(self.draws, self.design, self.options)
+
+    @cached_property
     def _loo(self):
         from .loo import profile_loo
-        return profile_loo(self._family.row_log_lik(self.draws, self.design, self.options), self.design.counts)
+        return profile_loo(self._row_log_lik, self.design.counts)
+
+    def profile_loo(self):
+        """PSIS-LOO per profile row, weighted by counts, as a :class:`~ecostat.bayes.loo.LooResult` (docs/architecture.md §7).
+
+        The compact form (one value per row); :meth:`loo` is the same as an ArviZ ELPDData.
+        """
+        return self._loo
 
     def loo(self):
-        """PSIS-LOO on the profile table, weighted by counts (docs/architecture.md §7); see :mod:`ecostat.bayes.loo`."""
-        return self._loo
+        """PSIS-LOO on the profile table, weighted by counts, as an :class:`arviz.ELPDData` (docs/architecture.md §7).
+
+        ``elpd_loo``, ``se`` and ``p_loo`` are the count-weighted totals of
+        :meth:`profile_loo` (equal to :func:`arviz.loo` with ``reff=1`` on the
+        per-instance log-likelihood); ``loo_i`` and ``pareto_k`` hold one value
+        per instance (in the instances' order and with their ids where the fit
+        was made from a FailureMatrix), so :func:`arviz.compare`,
+        :func:`arviz.plot_compare` and :func:`arviz.plot_khat` weight rows by their
+        counts: ``az.compare({"rasch": r1.loo(), "latent_class": r2.loo()})``.
+        The result also answers ``elpd``, ``n_bad`` and ``k_threshold``.
+
+        Examples
+        --------
+        >>> import ecostat as es
+        >>> res = es.fit(es.simulate(n=300, seed=0), "rasch", draws=100, tune=200, seed=1)  # doctest: +SKIP
+        >>> res.loo()["n_data_points"], res.loo()["elpd_loo"] == res.profile_loo().elpd  # doctest: +SKIP
+        (300, True)
+        """
+        from .inference_data import instance_map
+        from .loo import elpd_data
+
+        mapping = instance_map(self)
+        rows, ids = mapping if mapping is not None else (None, None)
+        return elpd_data(self._loo, rows, ids)
+
+    def waic(self):
+        """WAIC on the profile table, weighted by counts, as an :class:`arviz.ELPDData` (``waic_i`` per instance).
+
+        Equal to :func:`arviz.waic` on the per-instance log-likelihood
+        (:func:`ecostat.bayes.loo.profile_waic`); prefer :meth:`loo`, which
+        says when it is unreliable.
+        """
+        from .inference_data import instance_map
+        from .loo import profile_waic
+
+        mapping = instance_map(self)
+        rows, ids = mapping if mapping is not None else (None, None)
+        return profile_waic(self._row_log_lik, self.design.counts, rows, ids)
+
+    # -- model size ------------------------------------------------------------------------------
+    @cached_property
+    def n_parameters(self) -> int:
+        """Free parameters of the model: the dimension of the unconstrained space NUTS samples."""
+        import pymc as pm
+
+        with pm.Model(coords=self._family.coords(self.design, self.options)) as model:
+            self._family.build(self.design, self.options)
+        return int(sum(np.size(v) for v in model.initial_point().values()))
+
+    @property
+    def free_cells(self) -> int:
+        """Free cells of the profile table: observed profile rows minus strata (each stratum's counts sum to its size)."""
+        return int(np.count_nonzero(self.design.counts)) - self.design.n_strata
+
+    @property
+    def saturated(self) -> bool:
+        """Whether the model has at least as many free parameters as the profile table has free cells.
+
+        A saturated model can reproduce the observed table exactly (e.g.
+        latent_class with 2 classes on k = 3: 7 parameters for 8 - 1 cells):
+        its posterior predictive p-values sit near 0.5 and LOO cannot tell it
+        from a model that explains the data with fewer parameters.
+        """
+        return self.n_parameters >= self.free_cells
+
+    def saturation_note(self) -> str | None:
+        """A sentence for summaries when :attr:`saturated`, else None."""
+        if not self.saturated:
+            return None
+        d = self.design
+        return (f"{self.family} has {self.n_parameters} free parameters for {self.free_cells} free cells of the profile "
+                f"table ({int(np.count_nonzero(d.counts))} observed profile rows - {d.n_strata} strata): it saturates "
+                "the table and can reproduce it exactly, so its posterior predictive checks cannot fail (p near 0.5) "
+                "and a good LOO does not show that its structure is right.")
 
     # -- tables ----------------------------------------------------------------------------------
     def profile_difficulty(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
@@ -224,10 +336,15 @@ class FitResult(Result):
         is the probability that its systemic failure goes beyond its difficulty.
         """
         ci = interval_mass(ci, prob)
+        if self._family.latent_term is None:
+            raise EcostatError(f"family {self.family!r} has no latent difficulty (its decision-makers fail "
+                               "independently of the instance); use rasch, twopl, latent_class or hard_easy.")
         out = self._family.profile_latent(self.draws, self.design, self.options)
         if out is None:
-            raise EcostatError(f"family {self.family!r} has no scalar latent difficulty; "
-                               "use rasch, twopl, latent_class or hard_easy.")
+            what = ("a k-vector of correlated latent propensities, one per decision-maker ('(0 + model | instance)'), "
+                    "not one difficulty" if self._family.latent_term == "model" else "no scalar latent difficulty")
+            raise EcostatError(f"family {self.family!r} has {what}; use rasch, twopl, latent_class or hard_easy for a "
+                               "difficulty per instance.")
         diff, p_all = out
         d = self.design
         frame = pd.DataFrame(d.patterns, columns=list(d.models))
@@ -239,11 +356,83 @@ class FitResult(Result):
         frame["p_all_fail"] = p_all.mean(axis=0)
         return frame
 
+    def instance_difficulty(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
+        """Posterior latent difficulty of each instance (one row per instance id), as brms/bambi users expect.
+
+        Instances with the same profile row (failure pattern, group,
+        covariate values) are exchangeable, so they share the posterior of
+        their latent value: this is :meth:`profile_difficulty` joined back to
+        the instances through the profile row of each instance, which the fit
+        stores when it is made from a FailureMatrix.
+
+        What "difficulty" is depends on the family:
+
+        * ``rasch``, ``twopl``: the latent difficulty theta_i on the linear
+          predictor's scale (logit or probit): ``P(F_ij = 1) = link^-1(a_j theta_i + b_j)``
+          (``a_j = 1`` for rasch); group locations and covariate shifts are in theta.
+        * ``latent_class``: the mean failure logit ``m_c`` of the instance's
+          class (classes ordered easiest first), averaged over the instance's
+          class membership probabilities.
+        * ``hard_easy``: the probability that the instance is hard (1 = hard,
+          0 = easy), Toups App. A.3.
+        * ``mvprobit`` and ``independence`` have no scalar difficulty (an error says so).
+
+        Parameters
+        ----------
+        ci : float
+            Mass of the HDI.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``instance`` (the failure matrix's ids); columns ``profile``
+            (row of ``idata.observed_data``), the pattern (1 fail, 0 success,
+            -1 missing), ``group`` (with a group), ``difficulty`` (posterior
+            mean of the per-draw conditional mean ``E[latent | profile, parameters]``),
+            ``hdi_low``, ``hdi_high`` (its HDI: parameter uncertainty; the
+            latent value itself varies more within a profile), ``p_all_fail``
+            (the probability that every decision-maker fails an instance of that
+            latent value) and ``profile_count`` (instances sharing the row).
+
+        Raises
+        ------
+        EcostatError
+            For a family without a scalar difficulty, or a fit made from a
+            profile table (no instances to join: use :meth:`profile_difficulty`).
+
+        Examples
+        --------
+        >>> import ecostat as es
+        >>> fm = es.simulate(n=300, seed=0)
+        >>> res = es.fit(fm, "rasch", draws=100, tune=200, seed=1)  # doctest: +SKIP
+        >>> res.instance_difficulty().shape[0] == fm.n_instances  # doctest: +SKIP
+        True
+        """
+        from .inference_data import instance_map
+
+        frame = self.profile_difficulty(ci, prob)
+        mapping = instance_map(self)
+        if mapping is None:
+            raise EcostatError("this fit was made from a profile table, which keeps no instances; use "
+                               "res.profile_difficulty() (one row per profile) or fit the FailureMatrix itself.")
+        rows, ids = mapping
+        out = frame.rename(columns={"count": "profile_count"}).iloc[rows].copy()
+        out.insert(0, "profile", rows)
+        out.index = pd.Index(ids, name="instance")
+        return out
+
+    def predict(self, new_data=None, *, group=None, covariates=None, ci: float = default("ci"), seed: int = 0):
+        """Posterior predictive distribution for new instances or a new group (see :func:`ecostat.bayes.prediction.predict`)."""
+        from .prediction import predict
+
+        return predict(self, new_data, group=group, covariates=covariates, ci=ci, seed=seed)
+
     def parameters(self, ci: float = default("ci"), prob: float | None = None) -> pd.DataFrame:
         """Posterior summary of the family's parameters (mean, sd, HDI, R-hat, ESS)."""
         ci = interval_mass(ci, prob)
-        names = [n for n in self._family.parameters(self.design, self.options) if n in self.idata.posterior]
-        s = az.summary(self.idata, var_names=names, hdi_prob=ci, kind="all", round_to="none")
+        idata = self._sampled
+        names = [n for n in self._family.parameters(self.design, self.options) if n in idata.posterior]
+        s = az.summary(idata, var_names=names, hdi_prob=ci, kind="all", round_to="none")
         s = s.reset_index().rename(columns={"index": "parameter", f"hdi_{(1 - ci) / 2 * 100:g}%": "hdi_low",
                                             f"hdi_{(1 + ci) / 2 * 100:g}%": "hdi_high"})
         return s[["parameter", "mean", "sd", *[c for c in s.columns if c.startswith("hdi")], "r_hat", "ess_bulk",

@@ -1,4 +1,4 @@
-"""The ``ecostat`` command: ``describe``, ``baseline``, ``fit``, ``compare`` and ``demo``.
+"""The ``ecostat`` command: ``describe``, ``baseline``, ``fit``, ``compare``, ``report`` and ``demo``.
 
 A thin layer over the library. Every flag is generated from the options schema
 (:mod:`ecostat.options`: name, type, default, choices, help); a ``--spec`` file's
@@ -32,6 +32,7 @@ COMMANDS = {
     "baseline": "hard/easy baseline: paper grid, continuous fit, goodness of fit",
     "fit": "Bayesian latent-difficulty model (rasch, twopl, mvprobit, ...) with posterior checks",
     "compare": "rank saved fits (ecostat fit --out) by PSIS-LOO, side by side",
+    "report": "describe, fit, compare and check in one self-contained HTML page (--out report.html)",
     "demo": "run the main analysis on a built-in simulated ecosystem (no files, no network)",
 }
 
@@ -90,13 +91,13 @@ def build_parser(spec_defaults: dict | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for command, help_text in COMMANDS.items():
         p = sub.add_parser(command, help=help_text)
-        if command in ("describe", "baseline", "fit"):
+        if command in ("describe", "baseline", "fit", "report"):
             p.add_argument("data", metavar="DATA", help="CSV, CSV.GZ, TSV or Parquet file of predictions")
         if command == "compare":
             p.add_argument("fits", metavar="FIT", nargs="+", help="fit files written by `ecostat fit --out`")
         for name in VERBS[command]:
             _add_option(p, name)
-        if spec_defaults and command in ("describe", "baseline", "fit"):
+        if spec_defaults and command in ("describe", "baseline", "fit", "report"):
             known = {a.dest for a in p._actions}
             p.set_defaults(**{k: v for k, v in spec_defaults.items() if k in known})
     return parser
@@ -270,8 +271,29 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .report import report
+
+    if not args.out:
+        raise EcostatError("ecostat report needs --out FILE.html (where to write the page).")
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", EcostatWarning)
+        result = report(args.data, spec=getattr(args, "loaded_spec", None), families=_names(args.families),
+                        title=args.title, n_boot=args.n_boot, ci=args.ci, draws=args.draws, tune=args.tune,
+                        chains=args.chains, seed=args.seed, target_accept=args.target_accept, sampler=args.sampler,
+                        method=args.method, out=args.out, label=args.label, id=args.id, models=args.models,
+                        years=args.years, group=args.group, layout=args.layout, model_col=args.model_col,
+                        prediction_col=args.prediction_col, na_values=args.na_values, encoding=args.encoding,
+                        progress=_progress)
+    _emit(result, args.json)
+    return 0
+
+
 HANDLERS = {"describe": cmd_describe, "baseline": cmd_baseline, "demo": cmd_demo, "fit": cmd_fit,
-            "compare": cmd_compare}
+            "compare": cmd_compare, "report": cmd_report}
+
+#: the kinds of spec each command runs (a report takes a fit spec's model or a describe spec's options)
+SPEC_KINDS = {"report": ("fit", "describe")}
 
 
 def _spec_defaults(spec) -> dict:
@@ -290,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .spec import load_spec
 
             spec = load_spec(args.spec)
-            if spec.kind != args.command:
+            if spec.kind not in SPEC_KINDS.get(args.command, (args.command,)):
                 raise EcostatError(f"spec {spec.name!r} is a {spec.kind!r} analysis; run it with `ecostat {spec.kind}`.")
             args = build_parser(_spec_defaults(spec)).parse_args(argv)  # explicit options still win
             args.loaded_spec = spec

@@ -321,6 +321,17 @@ class Family(ABC):
         """Difficulty scale per group per draw (S, G), if the family has one."""
         return None
 
+    def new_group_draws(self, draws: dict, design: Design, options: FitOptions, n_new: int,
+                        rng: np.random.Generator) -> dict:
+        """Posterior draws with ``n_new`` group levels appended that the data never saw (for prediction).
+
+        Each new level's parameters are drawn from their prior given each
+        posterior draw of the shared hyperparameters (the hierarchical prior of
+        a group level), in the shapes :meth:`pattern_log_prob` reads for a
+        design with ``design.n_groups + n_new`` levels.
+        """
+        raise EcostatError(f"family {self.name!r} has no group-level parameters, so it cannot predict a new group.")
+
 
 class MixtureFamily(Family):
     """A family whose profiles are independent given a latent value (node or class)."""

@@ -44,6 +44,12 @@ class Design:
     x_center, x_scale : ndarray, shape (p,)
         Standardization of the covariates (their mean and sd over instances).
     group_name : str or None
+    instance_rows : ndarray of int64, shape (N,), or None
+        Profile row of each instance of the source failure matrix, in its order
+        (None for a design made from a profile table without instances). Not
+        part of the likelihood, the digest or equality.
+    instance_ids : pandas.Index or None
+        The source failure matrix's instance ids (aligned with ``instance_rows``).
     """
 
     patterns: np.ndarray
@@ -57,6 +63,8 @@ class Design:
     covariate_names: tuple = ()
     x_center: np.ndarray = field(default_factory=lambda: np.zeros(0))
     x_scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+    instance_rows: np.ndarray | None = field(default=None, compare=False, repr=False)
+    instance_ids: object = field(default=None, compare=False, repr=False)
 
     @property
     def k(self) -> int:
@@ -182,6 +190,11 @@ def make_design(data, *, group: bool | None = None, covariates=None) -> Design:
     counts = np.bincount(row_of.reshape(-1), weights=t.counts, minlength=len(rows)).astype(np.int64)
     patterns, keys = rows[:, :k].astype(np.int8), rows[:, k:]
     uniq, strata = np.unique(keys, axis=0, return_inverse=True)
+    instance_rows = instance_ids = None
+    if t.inverse is not None:  # instance -> profile-table row -> design row (ecostat.bayes.inference_data)
+        instance_rows = row_of.reshape(-1).astype(np.int64)[t.inverse]
+        ids = getattr(data, "instance_ids", None)
+        instance_ids = ids if ids is not None and len(ids) == len(instance_rows) else None
     if len(uniq) > MANY_STRATA:
         warnings.warn(f"{len(uniq)} distinct (group, covariate) values: the collapsed fit, its posterior quantities "
                       "and LOO cost grows with them. Round or bin continuous covariates (e.g. to 20-50 levels) "
@@ -190,7 +203,7 @@ def make_design(data, *, group: bool | None = None, covariates=None) -> Design:
                   strata=strata.reshape(-1).astype(np.int64), strata_group=uniq[:, 0].astype(np.int64),
                   strata_x=uniq[:, 1:], models=tuple(t.models), group_levels=levels,
                   group_name=t.group_name if use_group else None, covariate_names=names,
-                  x_center=center, x_scale=scale)
+                  x_center=center, x_scale=scale, instance_rows=instance_rows, instance_ids=instance_ids)
 
 
 def _standardized(t: ProfileTable, names: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

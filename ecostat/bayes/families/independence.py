@@ -53,6 +53,15 @@ class Independence(MixtureFamily):
         zero = xp.zeros_like(log_p1[..., 0])
         return zero, log_p1, log_p0, zero
 
+    def new_group_draws(self, draws, design, options, n_new, rng):
+        """New levels: failure rates ~ Beta(f_a, f_b), the prior (rates by group share nothing)."""
+        out = dict(draws)
+        if design.n_groups > 1:
+            f = draws["f"]
+            new = rng.beta(self.prior(options, "f_a"), self.prior(options, "f_b"), size=(f.shape[0], n_new, f.shape[-1]))
+            out["f"] = np.concatenate([f, new], axis=1)
+        return out
+
     # -- simulation: F_ij ~ Bernoulli(f_j), f_j = failure_rates -------------------------------------
     def draw(self, spec, setup, gidx, rng) -> Simulated:
         return Simulated(rng.random((setup.n, setup.k)) < setup.rates)

@@ -68,6 +68,15 @@ class LatentClass(MixtureFamily):
         latent = m[..., None, :] + xp.zeros_like(log_w)
         return log_w, xp.log_sigmoid(eta), xp.log_sigmoid(-eta), latent
 
+    def new_group_draws(self, draws, design, options, n_new, rng):
+        """New levels: class shares ~ Dirichlet(share_concentration) (the prior; class rates are shared)."""
+        out = dict(draws)
+        if design.n_groups > 1:
+            S, C = draws["share"].shape[0], options.n_classes
+            new = rng.dirichlet(np.full(C, self.prior(options, "share_concentration")), size=(S, n_new))
+            out["share"] = np.concatenate([draws["share"], new], axis=1)
+        return out
+
     # -- simulation -------------------------------------------------------------------------------
     def simulation_rates(self, rates, args: dict, given: bool):
         r = args.get("class_rates")

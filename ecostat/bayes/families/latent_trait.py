@@ -186,6 +186,25 @@ class _LatentTrait(MixtureFamily):
         p = self._draw_params(draws, design)
         return p["sigma_group"] * (np.exp(np.mean(np.log(p["a"]), axis=-1))[:, None] if self.loadings else 1.0)
 
+    def new_group_draws(self, draws, design, options, n_new, rng):
+        """New levels: location ~ Normal(0, mu_group_sd), scale from its prior (HalfNormal(sigma_group_sd), or
+        exp Normal(0, log_sigma_group_sd) for twopl), model-by-group effects ~ Normal(0, tau_gamma) centred over
+        models, given each draw of tau_gamma; shared parameters (b, a, beta, sigma) as drawn."""
+        out = dict(draws)
+        S = len(draws["b"])
+        if "mu_group" in draws:
+            new = self.prior(options, "mu_group_sd") * rng.standard_normal((S, n_new))
+            out["mu_group"] = np.concatenate([draws["mu_group"], new], axis=1)
+        if "sigma_group" in draws:
+            z = rng.standard_normal((S, n_new))
+            new = np.exp(self.prior(options, "log_sigma_group_sd") * z) if self.loadings else \
+                np.abs(self.prior(options, "sigma_group_sd") * z)
+            out["sigma_group"] = np.concatenate([draws["sigma_group"], new], axis=1)
+        if "gamma" in draws:
+            new = rng.standard_normal((S, n_new, design.k)) * draws["tau_gamma"][:, None, None]
+            out["gamma"] = np.concatenate([draws["gamma"], new - new.mean(axis=-1, keepdims=True)], axis=1)
+        return out
+
     # -- simulation -------------------------------------------------------------------------------
     def simulation(self, setup: SimulationSetup, args: dict) -> _TraitSpec:
         a = args
