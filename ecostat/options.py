@@ -212,7 +212,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "fit": (*_DATA, "covariates", "formula", "family", "grouped", *_MODEL, *_SAMPLER, "out", "force", "json", "spec"),
     "demo": ("n", "seed", "n_boot", "family", "draws", "out", "json"),
     "compare": ("ci", "json"),
-    "report": (*_DATA, "families", "title", "n_boot", "ci", *_SAMPLER, "out", "json", "spec"),
+    "report": (*_DATA, "families", "title", "n_boot", "ci", *_SAMPLER, "out", "force", "json", "spec"),
 }
 
 #: the sections of each kind of spec

@@ -12,8 +12,8 @@ from ecostat.bayes.model import Model
 from ecostat.bayes.sampling import sampler_settings
 from ecostat.interface.cli import build_parser
 from ecostat.interface.demo import run_demo
-from ecostat.interface.spec import load_spec
 from ecostat.interface.report import report
+from ecostat.interface.spec import load_spec
 from ecostat.options import OPTIONS, SECTIONS, VERBS, check, default
 
 #: the Python functions behind each verb

@@ -105,3 +105,23 @@ def test_page_renders_in_headless_chromium(rep, tmp_path):
     assert (inked > 0.002).mean() > 0.3  # content over much of the page, not a blank one
     blue = (pixels[..., 2] > 150) & (pixels[..., 0] < 80)  # the blue section rules and figure colours
     assert blue.sum() > 500
+
+
+def test_report_out_is_checked_before_anything_is_fitted(tmp_path):
+    """--out: a missing folder, the data file itself or an existing file (without force) fail at once."""
+    import ecostat as es
+    from ecostat.errors import EcostatError
+
+    fm = es.simulate(n=200, seed=0)
+    with pytest.raises(EcostatError, match="does not exist"):
+        es.report(fm, families=["independence"], out=tmp_path / "no" / "r.html")
+    data = tmp_path / "d.csv"
+    data.write_text("label,a\n1,1\n")
+    with pytest.raises(EcostatError, match="d.csv"):
+        es.report(str(data), out=data, force=True)
+    assert data.read_text() == "label,a\n1,1\n"
+    old = tmp_path / "old.html"
+    old.write_text("keep")
+    with pytest.raises(EcostatError, match="force"):
+        es.report(fm, families=["independence"], out=old)
+    assert old.read_text() == "keep"

@@ -43,7 +43,7 @@ import numpy as np
 
 from ..errors import EcostatError, EcostatWarning
 
-__all__ = ["FORMAT_VERSION", "check_output_path", "save_fit", "read_fit", "fit_checksums"]
+__all__ = ["FORMAT_VERSION", "check_output_path", "write_atomic", "save_fit", "read_fit", "fit_checksums"]
 
 #: version of the fit-file layout written by :func:`save_fit` (1: ecostat 0.1, no checksums)
 FORMAT_VERSION = 2
@@ -178,11 +178,46 @@ def save_fit(result, path, *, force: bool = False) -> Path:
     # the checksums cover variables and the metadata text, not attributes: adding them changes nothing they cover
     idata.constant_data.attrs[CHECKSUM_ATTR] = json.dumps(fit_checksums(idata, meta), sort_keys=True)
 
+    return write_atomic(path, lambda tmp: idata.to_netcdf(str(tmp), engine="h5netcdf"), force=force, what="the fit")
+
+
+def write_atomic(path, write, *, force: bool = False, what: str = "the file") -> Path:
+    """Write a file by ``write(tmp_path)`` under a temporary name beside ``path``, then move it into place.
+
+    A failure leaves neither a partial file nor a damaged old one; without
+    ``force`` an existing ``path`` (even one that appeared after
+    :func:`check_output_path`) is never replaced. Call
+    :func:`check_output_path` first, before the expensive work.
+
+    Parameters
+    ----------
+    path : Path
+        The target (already checked).
+    write : callable
+        ``write(tmp)`` writes the whole content to the path ``tmp``.
+    force : bool
+        Replace an existing file.
+    what : str
+        What is written, for the error message.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "page.html"
+    >>> write_atomic(target, lambda tmp: tmp.write_text("<p>hi</p>")).read_text()
+    '<p>hi</p>'
+    """
+    path = Path(path)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        idata.to_netcdf(str(tmp), engine="h5netcdf")
+        write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
@@ -191,7 +226,7 @@ def save_fit(result, path, *, force: bool = False) -> Path:
         else:
             _link_no_clobber(tmp, path)
     except FileExistsError:
-        raise EcostatError(f"{path} appeared while the fit was being written; choose another path, or pass "
+        raise EcostatError(f"{path} appeared while {what} was being written; choose another path, or pass "
                            "--force (force=True) to replace it.") from None
     finally:
         if tmp.exists():

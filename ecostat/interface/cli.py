@@ -281,7 +281,7 @@ def cmd_report(args) -> int:
         result = report(args.data, spec=getattr(args, "loaded_spec", None), families=_names(args.families),
                         title=args.title, n_boot=args.n_boot, ci=args.ci, draws=args.draws, tune=args.tune,
                         chains=args.chains, seed=args.seed, target_accept=args.target_accept, sampler=args.sampler,
-                        method=args.method, out=args.out, label=args.label, id=args.id, models=args.models,
+                        method=args.method, out=args.out, force=args.force, label=args.label, id=args.id, models=args.models,
                         years=args.years, group=args.group, layout=args.layout, model_col=args.model_col,
                         prediction_col=args.prediction_col, na_values=args.na_values, encoding=args.encoding,
                         progress=_progress)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 import platform
 import sys
 import time
@@ -35,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..bayes.persistence import check_output_path, write_atomic
 from ..errors import EcostatError, EcostatWarning
 from ..options import check_all, default
 from ..report.provenance import versions as package_versions
@@ -278,7 +280,7 @@ def report(data, *, spec=default("spec"), families=default("families"), title=de
            seed: int = default("seed"), target_accept: float = default("target_accept"),
            sampler: str = default("sampler"), backend=default("backend"), mass_matrix=default("mass_matrix"),
            method: str = default("method"), progressbar: bool = default("progressbar"), out=default("out"),
-           label: str = default("label"), id: str = default("id"), models=default("models"),  # noqa: A002
+           force: bool = default("force"), label: str = default("label"), id: str = default("id"), models=default("models"),  # noqa: A002
            years=default("years"), group=default("group"), layout: str = default("layout"),
            model_col: str = default("model_col"), prediction_col: str = default("prediction_col"),
            na_values=default("na_values"), encoding=default("encoding"), progress=None) -> Report:
@@ -302,8 +304,11 @@ def report(data, *, spec=default("spec"), families=default("families"), title=de
     draws, tune, chains, cores, seed, target_accept, sampler, backend, mass_matrix, method, progressbar
         Sampler settings of every fit (:func:`ecostat.fit`).
     out : str or Path, optional
-        Where to write the page (an existing file is replaced). None: only
-        returned (``Report.html``).
+        Where to write the page; checked before anything is computed (the
+        folder must exist; never the data file; an existing file only with
+        ``force``). Written atomically. None: only returned (``Report.html``).
+    force : bool
+        Replace an existing file at ``out``.
     label, id, models, years, group, layout, model_col, prediction_col, na_values, encoding
         How to read ``data`` when it is a path.
     progress : callable, optional
@@ -328,6 +333,9 @@ def report(data, *, spec=default("spec"), families=default("families"), title=de
 
     say = progress or (lambda _msg: None)
     started = time.time()
+    if out is not None:  # checked before the fits: a report must not be lost when it is written
+        inputs = [data] if isinstance(data, (str, os.PathLike)) else []
+        out = check_output_path(out, inputs=inputs, force=force)
     if spec is not None and not isinstance(spec, Spec):
         spec = load_spec(spec)
     if spec is not None and spec.kind not in ("fit", "describe"):
@@ -463,10 +471,7 @@ def report(data, *, spec=default("spec"), families=default("families"), title=de
             + head + "".join(page.parts) + "</main></body></html>")
     path = None
     if out is not None:
-        path = Path(out)
-        if path.parent and not path.parent.exists():
-            raise EcostatError(f"cannot write the report to {path}: folder {path.parent} does not exist.")
-        path.write_text(text, encoding="utf-8")
+        path = write_atomic(out, lambda tmp: tmp.write_text(text, encoding="utf-8"), force=force, what="the report")
         say(f"wrote {path} ({len(text.encode()) / 1024:.0f} KiB)")
     return Report(path=path, html=text, written=page.written, description=description, fits=fits,
                   comparison=comparison, settings={k: (v if isinstance(v, (int, float, str)) else str(v))
