@@ -140,13 +140,16 @@ def maximum_likelihood(design, family: str, options=None, start: dict | None = N
     >>> bool(abs(ic.loglik - exact) < 1e-8)
     True
     """
+    import pymc as pm
     from scipy import optimize
 
-    from .families import FitOptions
-    from .model import build_model
+    from .families import FitOptions, get_family
 
     options = options or FitOptions()
-    model = build_model(design, family, options)
+    fam = get_family(family)
+    fam.check(design, options)
+    with pm.Model(coords=fam.coords(design, options)) as model:  # the model ecostat.bayes.model.build_model builds
+        fam.build(design, options)
     f, expand, x0, names, n_free = _compile(model, start or {})
     calls = [0]
 
