@@ -117,6 +117,9 @@ _OPTIONS = [
        metavar="VALUES"),
     _o("encoding", str, None, "text encoding of the file (default: UTF-8, with or without a BOM; e.g. latin-1)",
        "data", nullable=True),
+    _o("engine", str, None, "reduce the file to its profile table (unique failure patterns with counts) with an "
+       "out-of-core engine instead of reading it into memory, for logs larger than memory (ecostat.data.scan); "
+       "default: read in memory", "data", choices=("duckdb", "pandas", "dask"), nullable=True),
     # -- descriptive analyses ([options]) ------------------------------------------------------------
     _o("n_boot", int, 1000, "bootstrap replicates (0 = no intervals)", "options", low=0, aliases=("--bootstrap",),
        metavar="N", why="0 means no intervals"),
@@ -199,7 +202,8 @@ OPTIONS: dict[str, Option] = {o.name: o for o in _OPTIONS}
 if len(OPTIONS) != len(_OPTIONS):  # pragma: no cover
     raise RuntimeError("an option is declared twice in ecostat.options")
 
-_DATA = ("label", "id", "models", "years", "group", "layout", "model_col", "prediction_col", "na_values", "encoding")
+_DATA = ("label", "id", "models", "years", "group", "layout", "model_col", "prediction_col", "na_values", "encoding",
+         "engine")
 _MODEL = ("link", "n_classes", "model_by_group", "group_location", "group_scale", "quadrature", "priors")
 _SAMPLER = ("draws", "tune", "chains", "cores", "seed", "target_accept", "sampler", "backend", "mass_matrix", "method",
             "progressbar")

@@ -88,6 +88,11 @@ def _diagnostics_frame(diag: dict) -> pd.DataFrame:
     return pd.DataFrame({"diagnostic": keys, "value": [float(diag[k]) for k in keys]})
 
 
+def _information_line(ic) -> str:
+    """The header line of the maximised likelihood (priors off) and the criteria."""
+    return f"{ic.loglik:.3f} at the MLE ({ic.n_parameters} parameters; AIC {ic.aic:.1f}, BIC {ic.bic:.1f}, N = {ic.n_instances})"
+
+
 def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
     """Summary of a :class:`~ecostat.bayes.results.FitResult` (see :meth:`FitResult.summary`)."""
     d = res.design
@@ -97,6 +102,7 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
               ("Decision-makers", ", ".join(d.models)), ("Profile rows", str(len(d.counts))),
               ("Draws", f"{res.n_draws} ({diag['chains']} chains, seed {res.settings.get('seed')})"),
               ("LOO elpd", f"{loo.elpd:.1f} (se {loo.se:.1f})"),
+              ("Max log-lik", _information_line(res.information_criteria())),
               ("Converged", "yes" if diag["converged"] else "NO")]
     if res.formula:
         header.insert(1, ("Formula", res.formula))
@@ -126,6 +132,8 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
                      f"{len(res.quantity_draw_index)} of {res.n_draws} draws; no posterior predictive check on profiles.")
     notes.append("P(> indep) is the posterior probability that the quantity exceeds its value under "
                  "independence with the same failure rates (for H: 1; excess and gap: 0).")
+    if not res.information_criteria().converged:
+        notes.append("Max log-lik: the optimizer did not report convergence; logLik, AIC and BIC may be slightly low.")
     if loo.n_bad:
         notes.append(f"LOO: {loo.n_bad} instances in profile rows with Pareto k > 0.7; the estimate is unreliable.")
     return Summary(f"ecostat fit: {res.family}", header, tables, notes)
@@ -147,6 +155,7 @@ def fit_dict(res, ci: float = 0.95, ppc_seed: int = 0) -> dict:
                            "ess_tail_min": diag["ess_tail_min"], "divergences": diag["divergences"],
                            "converged": diag["converged"], "problems": diag["problems"]},
            "loo": {"elpd": loo.elpd, "se": loo.se, "p_loo": loo.p_loo},
+           "information_criteria": res.information_criteria().to_dict(),
            "digest": res.digest, "versions": res.versions}
     out["failure_rates"] = posterior["failure_rates"]  # also at the top level, as the issue's contract lists it
     attrs = res._sampled.posterior.attrs

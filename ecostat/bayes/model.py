@@ -18,6 +18,7 @@ import warnings
 import pandas as pd
 
 from ..data.failures import FailureMatrix
+from ..data.profiles import ProfileTable
 from ..errors import DataError, EcostatError, warn_at_caller
 from ..options import default
 from .families import FitOptions, get_family, make_design
@@ -246,8 +247,8 @@ def model(formula: str | ParsedFormula, data, *, family: str | None = default("f
         (1 | instance:group)"`` (group disparity), ``"fail ~ model + (0 + model |
         instance)"`` (mvprobit); or a formula already read by :func:`ecostat.parse_formula`
         (it is not parsed again).
-    data : FailureMatrix or pandas.DataFrame
-        A FailureMatrix (its group and covariates are available by name), or a
+    data : FailureMatrix, ProfileTable or pandas.DataFrame
+        A FailureMatrix or ProfileTable (its group and covariates are available by name), or a
         long table with one row per (instance, decision-maker): the response
         (0/1, 1 = failure; ``1 - NAME`` for successes), the decision-maker column
         (``decision_maker``), the instance column (the latent term's grouping
@@ -294,21 +295,21 @@ def model(formula: str | ParsedFormula, data, *, family: str | None = default("f
     >>> es.model("fail ~ model + (1 | instance) + group", long).design.n_instances
     1000
     """
-    if isinstance(data, FailureMatrix):
+    if isinstance(data, (FailureMatrix, ProfileTable)):
         fm = data
-        group_name = fm.group_name if fm.group is not None else None
+        group_name = fm.group_name if _has_group(fm) else None
         parsed = formula if isinstance(formula, ParsedFormula) else parse_formula(
             formula, family, group=group_name, model=decision_maker)
         _check_names(parsed, fm)
     elif isinstance(data, pd.DataFrame):
         parsed, fm = _from_long(formula if isinstance(formula, str) else formula.formula, family, data, decision_maker)
     else:
-        raise DataError(f"data must be a FailureMatrix or a long pandas DataFrame; got {type(data).__name__}.")
+        raise DataError(f"data must be a FailureMatrix or a long pandas DataFrame (or a ProfileTable); got {type(data).__name__}.")
     text = parsed.formula
     if model_by_group is not None and bool(model_by_group) != parsed.model_by_group:
         raise EcostatError(f"model_by_group={model_by_group} disagrees with formula {text!r}; "
                            "write 'model * group' (or 'model:group') in the formula instead.")
-    if parsed.group is not None and fm.group is None:
+    if parsed.group is not None and not _has_group(fm):
         raise DataError(f"formula {text!r} uses the group {parsed.group!r}, but the data have no group; attach one "
                         "with fm.with_group(...) (or --group COL on the command line).")
     fam = get_family(parsed.family)
@@ -324,10 +325,15 @@ def _check_names(parsed: ParsedFormula, fm: FailureMatrix) -> None:
     available = list(fm.covariates.columns) if fm.covariates is not None else []
     missing = [c for c in parsed.covariates if c not in available]
     if missing:
-        group = f"group {fm.group_name!r}" if fm.group is not None else "no group"
+        group = f"group {fm.group_name!r}" if _has_group(fm) else "no group"
         raise DataError(f"formula {parsed.formula!r} names {', '.join(map(repr, missing))}, which is neither the group nor "
                         f"an attached covariate (the data have {group} and covariates {available}); attach it with "
                         "fm.attach(...) or fm.with_covariates(...).")
+
+
+def _has_group(data) -> bool:
+    """Whether a FailureMatrix or a ProfileTable carries a group."""
+    return (data.group if isinstance(data, FailureMatrix) else data.group_codes) is not None
 
 
 def _names(formula: str) -> list[str]:

@@ -458,6 +458,40 @@ class FitResult(Result):
         from .fit_summary import fit_dict
         return fit_dict(self, ci, ppc_seed)
 
+    # -- beside other tools: IRT parameters, maximised likelihood ---------------------------------
+    def irt_parameters(self, ci: float = default("ci"), mle: bool = False) -> pd.DataFrame:
+        """Item difficulty and discrimination in the IRT parameterization of ltm, mirt and girth (rasch, twopl).
+
+        ecostat models failures with difficulty theta; IRT models correct
+        answers with ability z ~ N(0, 1). Per posterior draw,
+        ``discrimination_j = a_j sigma`` and ``difficulty_j = (b_j + a_j mu) / (a_j sigma)``
+        (rasch: ``a_j = 1``; twopl: ``sigma = 1``), per group with a group; the
+        derivation is in :mod:`ecostat.bayes.irt`. Columns: model, (group,)
+        parameter, mean, sd, hdi_low, hdi_high, and with ``mle=True`` the
+        maximum-likelihood value (:meth:`information_criteria`), the number ltm prints.
+        """
+        from .irt import irt_frame
+
+        point = self.information_criteria().estimates if mle else None
+        return irt_frame(self.family, self.draws, self.design, self.options, ci=ci, point=point)
+
+    @cached_property
+    def _information_criteria(self):
+        from .information_criteria import maximum_likelihood
+
+        start = {name: np.mean(v, axis=0) for name, v in self.draws.items()}
+        return maximum_likelihood(self.design, self.family, self.options, start=start)
+
+    def information_criteria(self):
+        """Maximised log-likelihood (priors off), free parameters, AIC and BIC (N = instances), beside LOO.
+
+        The collapsed likelihood the sampler sees is maximised from the
+        posterior mean (:mod:`ecostat.bayes.information_criteria`), so the
+        numbers are those ltm, mirt, poLCA or StepMix print for the same model.
+        Computed once per fit.
+        """
+        return self._information_criteria
+
     def __repr__(self) -> str:
         return (f"<FitResult {self.family}: {self.design.n_instances} instances x {self.design.k} models, "
                 f"{self.n_draws} draws>")

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.failures import FailureMatrix
-from ..data.profiles import as_table, resolve_counts
+from ..data.profiles import ProfileTable, as_table, resolve_counts
 from ..errors import DataError, UndefinedMetricError, preview
 from ..numeric import as_scalar, safe_div
 from .metrics import failure_rates, require_two_models, systemic_failure_rate
@@ -232,6 +232,11 @@ def exp_exp(data, counts=None) -> np.ndarray | float:
 
 
 def _as_losses(losses, what):
+    """(losses, observed mask, names, row weights): a profile table's rows weigh their counts."""
+    if isinstance(losses, ProfileTable):  # 0-1 loss of each profile row, counted n_r times
+        names, P = list(losses.models), losses.patterns
+        L, obs, _, _ = _as_losses(np.where(P < 0, np.nan, P).astype(float), what)
+        return L, obs, names, losses.counts.astype(float)
     if isinstance(losses, FailureMatrix):
         names, L = list(losses.models), np.where(losses.failures < 0, np.nan, losses.failures).astype(float)
     elif isinstance(losses, pd.DataFrame):
@@ -253,14 +258,14 @@ def _as_losses(losses, what):
         if empty.size:
             which = empty if axis == 1 else [names[j] for j in empty]
             raise DataError(f"{label} {preview(which)} have no observed loss; remove them first (ecostat never drops rows).")
-    return L, obs, names
+    return L, obs, names, np.ones(L.shape[0])
 
 
 def _loss_ratio(losses, what, row, den_of):
-    L, obs, names = _as_losses(losses, what)
-    mean = np.nanmean(L, axis=0)
-    num = row(L, obs).mean()
-    den = den_of(np.broadcast_to(mean, L.shape), obs).mean()
+    L, obs, names, w = _as_losses(losses, what)
+    mean = (w @ np.where(obs, L, 0.0)) / (w @ obs)
+    num = np.average(row(L, obs), weights=w)
+    den = np.average(den_of(np.broadcast_to(mean, L.shape), obs), weights=w)
     if den == 0:
         zero = [m for m, v in zip(names, mean) if v == 0]
         raise UndefinedMetricError(f"{what} is undefined: decision-maker(s) {preview(zero)} have zero expected loss, "
@@ -272,7 +277,7 @@ def loss_homogenization(losses) -> float:
     """Loss-based homogenization ``E_j[prod_i l_j^i] / prod_i E_j[l_j^i]`` (Bommasani 2022 eq. 16).
 
     ``losses`` is an (N, k) array or DataFrame (NaN = missing), or a
-    FailureMatrix (0-1 loss: then it equals :func:`ecostat.homogenization`).
+    FailureMatrix or ProfileTable (0-1 loss: then it equals :func:`ecostat.homogenization`).
     With missing cells, products over each instance's observed cells (eq. 10).
 
     Examples

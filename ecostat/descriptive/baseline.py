@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..data.profiles import as_table
 from ..options import check, default
 from ..report.result import Result
 from ..report.summary import Summary
@@ -125,7 +126,7 @@ def baseline(data, *, rule: str = default("rule"), n_sim: int = default("n_sim")
     (0.2, 2.0)
     """
     rule, n_sim, seed = check("rule", rule), check("n_sim", n_sim), check("seed", seed)
-    fm = data.ordered() if hasattr(data, "ordered") else data
+    fm = data.ordered() if hasattr(data, "ordered") else _ordered(as_table(data))
     grid = hard_easy_grid(fm, rule=rule)
     fit = fit_hard_easy(fm)
     f = failure_rates(fm)
@@ -140,3 +141,8 @@ def baseline(data, *, rule: str = default("rule"), n_sim: int = default("n_sim")
         gof = {b: goodness_of_fit(fm, b, n_sim=n_sim, seed=seed) for b in ("independence", "hard_easy")}
     n = fm.n_instances
     return BaselineResult(models, int(n), np.asarray(f), grid, fit, dist, gof)
+
+
+def _ordered(t):
+    """A profile table with its columns in ascending failure rate, as ``FailureMatrix.ordered`` (ties keep their order)."""
+    return t.columns(np.argsort(failure_rates(t), kind="stable"))

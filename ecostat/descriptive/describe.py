@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.failures import FailureMatrix
-from ..errors import EcostatError, UndefinedMetricError
+from ..data.profiles import ProfileTable
+from ..errors import DataError, EcostatError, UndefinedMetricError, preview
 from ..numeric import safe_div
 from ..options import check, default
 from ..quantities import reported
@@ -34,7 +35,7 @@ from .description import LEADER, PAIRWISE_NAMES, Description, Estimate
 __all__ = ["describe", "Description", "Estimate"]
 
 
-def describe(data: FailureMatrix, *, models: Sequence[str] | None = default("models"), n_boot: int = default("n_boot"),
+def describe(data: FailureMatrix | ProfileTable, *, models: Sequence[str] | None = default("models"), n_boot: int = default("n_boot"),
              seed: int | None = default("seed"), ci: float = default("ci"), hard_easy: bool = default("hard_easy"),
              rule: str = default("rule"), pairwise: bool | None = default("pairwise"),
              bootstrap_by: str = default("bootstrap_by"), max_groups: int | str | None = default("max_groups"),
@@ -43,10 +44,16 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = default("mod
 
     Parameters
     ----------
-    data : FailureMatrix
-        With a grouping (``group=``) the group metrics are added.
+    data : FailureMatrix or ProfileTable
+        With a grouping (``group=``) the group metrics are added. A profile
+        table (a published pattern table with counts,
+        :meth:`ProfileTable.from_counts`, or a log reduced out of core by
+        :func:`ecostat.data.scan.scan_profiles`) gives the same result as the
+        failure matrix it summarizes: every number here is a function of the
+        table (docs/architecture.md §2); none needs instance ids.
     models : sequence of str, optional
-        Decision-makers to analyse (default all).
+        Decision-makers to analyse (default all); with a profile table, names
+        in ``data.models``.
     n_boot : int
         Bootstrap replicates (0 = no intervals).
     seed : int or None
@@ -87,8 +94,9 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = default("mod
     >>> sorted(d.to_dict()["groups"])
     ['h_avg', 'h_unif', 'h_worst', 'unfairness']
     """
-    if not isinstance(data, FailureMatrix):
-        raise EcostatError(f"describe needs a FailureMatrix (see ecostat.read_wide / read_hapi), got {type(data).__name__}.")
+    if not isinstance(data, (FailureMatrix, ProfileTable)):
+        raise EcostatError(f"describe needs a FailureMatrix (see ecostat.read_wide / read_hapi) or a ProfileTable "
+                           f"(ecostat.ProfileTable.from_counts, ecostat.data.scan.scan_profiles), got {type(data).__name__}.")
     n_boot = C.check_count(n_boot, "n_boot", zero="0 means no intervals")
     drawn_seed = seed is None
     seed = C.check_seed(seed)
@@ -101,14 +109,7 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = default("mod
     hard_easy_rule = check("rule", rule, label="hard_easy_rule" if hard_easy_rule is not None else "rule")
     pairwise = check("pairwise", pairwise)
     bootstrap_by = check("bootstrap_by", bootstrap_by)
-    if data.group is not None:
-        _check_groups(data, C.check_max_groups(max_groups, data.n_instances), max_groups)
-    fm = data.select(models) if models is not None else data
-    M.require_two_models(fm.profile_table(), "describe")
-    fm = fm.ordered()
-    table = fm.profile_table()
-    if table.covariates is not None:  # covariates play no part here: aggregate them away
-        table = table.columns(range(fm.n_models))
+    fm, table = _ordered_table(data, models, max_groups)
     notes = _data_notes(fm, table, n_boot)
     if drawn_seed and n_boot:
         notes.append(f"seed=None: the bootstrap used the fresh seed {seed}; pass seed={seed} to repeat this run.")
@@ -158,7 +159,7 @@ def describe(data: FailureMatrix, *, models: Sequence[str] | None = default("mod
         return Estimate(float(estimates[name]), float(boot[name].lo), float(boot[name].hi))
 
     obs, ind = estimates["distribution"], M.independence_distribution(table)
-    rate_df = pd.DataFrame({"model": fm.models, "n_observed": (fm.failures >= 0).sum(axis=0),
+    rate_df = pd.DataFrame({"model": fm.models, "n_observed": _observed(table),
                             "estimate": estimates["failure_rates"]})
     dist = pd.DataFrame({"failures": np.arange(fm.n_models + 1), "observed": obs, "independence": ind,
                          "difference": obs - ind, "ratio": safe_div(obs, ind)})
@@ -231,19 +232,17 @@ def _hard_easy(table, rule: str, notes: list[str]):
     return None
 
 
-def _check_groups(fm: FailureMatrix, cap: int | None, given) -> None:
+def _check_groups(n_groups: int, n: int, group_name: str, cap: int | None, given) -> None:
     """Refuse groupings with more groups than ``cap`` (an id column taken for a grouping, most often)."""
-    n_groups = len(fm.group.categories)
     if cap is None or n_groups <= cap:
         return
-    n = fm.n_instances
     rule = "the default cap min(1000, max(10, N / 2))" if given == "auto" else "max_groups"
     why = (f"{n_groups} groups for {n} instances ({n / n_groups:.1f} per group on average): group failure rates over so few "
            f"instances are mostly 0 or 1, and H_avg, H_worst, UNFAIRNESS and the per-group tables say nothing. Is "
-           f"{fm.group_name!r} an id column rather than a grouping?") if n_groups > n // 2 else (
+           f"{group_name!r} an id column rather than a grouping?") if n_groups > n // 2 else (
            f"{n_groups} groups, more than {rule} allows ({cap}).")
     raise EcostatError(
-        f"the grouping {fm.group_name!r} has {why} Group by a coarser column, bin a numeric covariate "
+        f"the grouping {group_name!r} has {why} Group by a coarser column, bin a numeric covariate "
         f"(ecostat.bin_covariate), or raise the cap: describe(..., max_groups={n_groups}) or max_groups=None "
         "(--max-groups on the command line).")
 
@@ -256,10 +255,53 @@ def _by_group_flag(bootstrap_by: str, table) -> bool:
     return bootstrap_by == "group"
 
 
-def _data_notes(fm: FailureMatrix, table, n_boot: int) -> list[str]:
+def _ordered_table(data, models, max_groups):
+    """The data analysed (models selected, columns in ascending failure rate) and its profile table.
+
+    A FailureMatrix and the ProfileTable it summarizes give the same table,
+    row for row (the same rows, counts and order), so the bootstrap draws the
+    same replicates and every number agrees.
+    """
+    if isinstance(data, FailureMatrix):
+        if data.group is not None:
+            _check_groups(len(data.group.categories), data.n_instances, data.group_name,
+                          C.check_max_groups(max_groups, data.n_instances), max_groups)
+        fm = data.select(models) if models is not None else data
+        M.require_two_models(fm.profile_table(), "describe")
+        fm = fm.ordered()
+        table = fm.profile_table()
+        if table.covariates is not None:  # covariates play no part here: aggregate them away
+            table = table.columns(range(fm.n_models))
+        return fm, table
+    if data.group_codes is not None:
+        _check_groups(data.n_groups, data.n_instances, data.group_name,
+                      C.check_max_groups(max_groups, data.n_instances), max_groups)
+    t = data.columns(_table_models(data, models)) if models is not None else data
+    M.require_two_models(t, "describe")
+    t = t.columns(np.argsort(M.failure_rates(t), kind="stable"))  # re-aggregated: covariates play no part here
+    return t, t
+
+
+def _table_models(t, models) -> list[int]:
+    """Column positions of ``models`` in a profile table (its decision-maker names)."""
+    names = [models] if isinstance(models, str) else list(models)
+    unknown = [m for m in names if m not in t.models]
+    if unknown:
+        raise DataError(f"unknown decision-maker(s) {preview(unknown)}; the profile table has {preview(list(t.models))}.")
+    if len(set(names)) != len(names):
+        raise DataError(f"models {names} name a decision-maker twice; name each once.")
+    return [t.models.index(m) for m in names]
+
+
+def _observed(table) -> np.ndarray:
+    """Instances that met each decision-maker (its observed cells)."""
+    return table.counts @ (table.patterns >= 0).astype(np.int64)
+
+
+def _data_notes(fm, table, n_boot: int) -> list[str]:
     """Remarks about the data that a reader of the numbers must see."""
     notes = []
-    missing = (fm.failures < 0).sum(axis=0)
+    missing = table.n_instances - _observed(table)
     if missing.any():
         per = ", ".join(f"{m} {int(n)}" for m, n in zip(fm.models, missing) if n)
         notes.append(f"{int(missing.sum())} missing cells (instances that never met a decision-maker: {per}); rates use the "

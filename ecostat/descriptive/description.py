@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..data.failures import FailureMatrix
+from ..data.profiles import ProfileTable
 from ..numeric import jsonable
 from ..quantities import quantity
 from ..report.result import Result
@@ -55,7 +56,8 @@ class Description(Result):
     True
     """
 
-    fm: FailureMatrix
+    #: the data analysed, columns in ascending failure rate: a FailureMatrix, or the ProfileTable given to describe
+    fm: FailureMatrix | ProfileTable
     failure_rates: pd.DataFrame
     distribution: pd.DataFrame
     scalars: dict[str, Estimate]

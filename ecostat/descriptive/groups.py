@@ -414,11 +414,13 @@ def stratified_excess(data, counts=None, *, include_all: bool = True, n_boot: in
 
 
 def bin_covariate(fm, column: str, bins: int | Sequence[float] = 4, *, labels=None, right: bool = True):
-    """Group a FailureMatrix by a binned covariate (e.g. annotator agreement, Toups App. A.1).
+    """Group a FailureMatrix (or ProfileTable) by a binned covariate (e.g. annotator agreement, Toups App. A.1).
 
     Parameters
     ----------
-    fm : FailureMatrix
+    fm : FailureMatrix or ProfileTable
+        A profile table's rows are binned by their covariate value; quantile
+        bins are quantiles over instances (each row counted ``count`` times).
     column : str
         A covariate of ``fm``.
     bins : int or sequence of float
@@ -426,7 +428,7 @@ def bin_covariate(fm, column: str, bins: int | Sequence[float] = 4, *, labels=No
 
     Returns
     -------
-    FailureMatrix
+    FailureMatrix or ProfileTable
         The same failures grouped by the bins (empty bins are dropped from the
         levels; every instance must fall into a bin).
 
@@ -440,8 +442,20 @@ def bin_covariate(fm, column: str, bins: int | Sequence[float] = 4, *, labels=No
     if fm.covariates is None or column not in fm.covariates.columns:
         have = [] if fm.covariates is None else list(fm.covariates.columns)
         raise DataError(f"covariate {column!r} not found; the failure matrix has covariates {preview(have)}. Attach it with covariates=[...].")
+    table = isinstance(fm, ProfileTable)
     x = fm.covariates[column]
-    if isinstance(bins, int):
+    if isinstance(bins, int) and table:  # quantiles over instances: the rows' values repeated by their counts
+        edges = pd.qcut(np.repeat(x.to_numpy(), fm.counts), bins, duplicates="drop", retbins=True)[1]
+        cut = pd.cut(x, edges, labels=labels, include_lowest=True, duplicates="drop")
+        got = len(edges) - 1
+        if got < bins:
+            import warnings
+
+            from ..errors import EcostatWarning
+
+            warnings.warn(f"asked for {bins} quantile bins of {column!r}, but tied values leave {got} distinct bins; "
+                          "give explicit bin edges to choose them yourself.", EcostatWarning, stacklevel=2)
+    elif isinstance(bins, int):
         cut = pd.qcut(x, bins, duplicates="drop", labels=labels)
         got = len(pd.Categorical(cut).categories)
         if got < bins:
@@ -458,4 +472,7 @@ def bin_covariate(fm, column: str, bins: int | Sequence[float] = 4, *, labels=No
     if outside.size:
         raise DataError(f"{outside.size} value(s) of {column!r} fall outside the bins, e.g. {preview(x.iloc[outside])}; widen the bin edges.")
     cat = pd.Categorical(cut).remove_unused_categories()
+    if table:
+        return ProfileTable(fm.patterns, fm.counts, fm.models, np.asarray(cat.codes, dtype=np.int64),
+                            tuple(cat.categories), column, fm.covariates, fm.inverse)
     return fm.with_group(cat, name=column)

@@ -125,13 +125,23 @@ def _covariates(args) -> list[str]:
 
 
 def _read(args, covariates=None):
-    """The data of a command, read by the one reader with the command's data options."""
-    from ..data.readers import read_data
+    """The data of a command, read with the command's data options (``--engine``: reduced to a profile table)."""
+    engine = getattr(args, "engine", None)
+    _progress(f"reading {args.data}" + (f" with {engine} into a profile table" if engine else ""))
+    from .spec import read_path
 
-    _progress(f"reading {args.data}")
-    return read_data(args.data, layout=args.layout, label=args.label, id=args.id, models=args.models,
+    return read_path(args.data, engine=engine, layout=args.layout, label=args.label, id=args.id, models=args.models,
                      years=args.years, group=args.group, covariates=covariates or (), model_col=args.model_col,
                      prediction_col=args.prediction_col, na_values=args.na_values, encoding=args.encoding)
+
+
+def _data_line(data) -> str:
+    """What a command analyses: instances, decision-makers, group (a FailureMatrix or a ProfileTable)."""
+    what = f"{data.n_instances} instances x {data.n_models} decision-makers"
+    levels = data.group.categories if getattr(data, "group", None) is not None else getattr(data, "group_levels", ())
+    if len(levels):
+        what += f", group {data.group_name!r} ({len(levels)} levels)"
+    return what
 
 
 def _emit(result, as_json: bool) -> None:
@@ -219,9 +229,7 @@ def cmd_fit(args) -> int:
     fm = _read(args, covariates)
     with warnings.catch_warnings():
         warnings.simplefilter("always", EcostatWarning)  # convergence and LOO warnings always reach stderr
-        what = f"{fm.n_instances} instances x {fm.n_models} decision-makers"
-        if fm.group is not None:
-            what += f", group {fm.group_name!r} ({len(fm.group.categories)} levels)"
+        what = _data_line(fm)
         if covariates:
             what += f", covariates {', '.join(covariates)}"
         model = (f"model {args.formula!r}" + (f" ({args.family})" if args.family else "")) if args.formula else \

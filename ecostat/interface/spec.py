@@ -138,11 +138,10 @@ class Spec:
     parsed: object = field(default=None, compare=False)
 
     def read(self, data_path):
-        """Read ``data_path`` with the spec's data settings (the one reader, :func:`ecostat.data.readers.read_data`)."""
-        from ..data.readers import read_data
-
+        """Read ``data_path`` with the spec's data settings (the one reader, :func:`ecostat.data.readers.read_data`;
+        with ``engine``, a profile table reduced out of core: :func:`read_path`)."""
         settings = {k: v for k, v in self.data.items() if k != "covariates"}
-        return read_data(data_path, **settings, covariates=self.covariates())
+        return read_path(data_path, **settings, covariates=self.covariates())
 
     def covariates(self) -> list[str]:
         """Columns read as instance covariates: ``[data] covariates`` and those the formula names."""
@@ -170,8 +169,9 @@ class Spec:
         'independence'
         """
         from ..data.failures import FailureMatrix
+        from ..data.profiles import ProfileTable
 
-        fm = data if isinstance(data, FailureMatrix) else self.read(data)
+        fm = data if isinstance(data, (FailureMatrix, ProfileTable)) else self.read(data)
         o = self.options
         if self.kind == "fit":
             return fit_with(fm, formula=self.formula, family=self.family, parsed=self.parsed,
@@ -184,6 +184,35 @@ class Spec:
         from ..descriptive.baseline import baseline
 
         return baseline(fm, **o)
+
+
+def read_path(path, *, engine=None, layout="wide", label="label", id="instance_id", models=None, years=None,
+              group=None, covariates=(), model_col="model", prediction_col="prediction", na_values=None,
+              encoding=None):
+    """Read a prediction file as the command line (``_read``) and the specs (:meth:`Spec.read`) do.
+
+    Without ``engine``: the one reader, :func:`ecostat.data.readers.read_data`, into a
+    FailureMatrix in memory. With ``engine`` (``duckdb``, ``pandas``, ``dask``):
+    :func:`ecostat.data.scan.scan_profiles` reduces the file to its profile table
+    inside the engine, so a log larger than memory never becomes a matrix; every
+    descriptive analysis and every fit gives the same result on it
+    (docs/architecture.md §2). The data options mean the same in both paths.
+    """
+    if engine is None:
+        from ..data.readers import read_data
+
+        return read_data(path, layout=layout, label=label, id=id, models=models, years=years, group=group,
+                         covariates=covariates, model_col=model_col, prediction_col=prediction_col,
+                         na_values=na_values, encoding=encoding)
+    given = [flag for flag, value in (("--na", na_values), ("--encoding", encoding)) if value]
+    if given:
+        raise EcostatError(f"{' and '.join(given)} apply to reading a file in memory; with --engine {engine} the engine "
+                           "reads the file as it is (UTF-8 text, empty cells missing). Convert the file first, or "
+                           "leave --engine out.")
+    from ..data.scan import scan_profiles
+
+    return scan_profiles(path, layout=layout, engine=engine, instance=id, model=model_col, prediction=prediction_col,
+                         label=label, group=group, covariates=list(covariates or ()), models=models, years=years)
 
 
 def fit_with(fm, *, formula: str | None = None, family: str | None = None, parsed=None, grouped: bool | None = None,
