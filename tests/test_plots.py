@@ -373,6 +373,20 @@ def test_difficulty_by_group(small_fits):
     assert not layout_problems(ax.figure)
 
 
+@pytest.mark.parametrize("family", ["rasch", "twopl", "latent_class"])
+def test_difficulty_of_an_ungrouped_fit(family):
+    """A fit without groups has no group parameters in its draws: the figure completes them (one curve)."""
+    import warnings
+
+    fm = es.simulate(n=400, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.EcostatWarning)
+        res = es.fit(fm, family, draws=100, tune=100, seed=0)
+    ax = es.plot_difficulty(res)
+    assert ax.get_title().startswith(family) and ax.get_xlabel()
+    assert not layout_problems(ax.figure)
+
+
 def test_correlation_matrix():
     from types import SimpleNamespace
 

@@ -249,21 +249,20 @@ def plot_difficulty(fit, *, ax=None, prob: float = 0.95, size=None, max_draws: i
     ['a', 'b', '95% band']
     """
     from ..bayes.families import get_family
-    from ..bayes.families.backend import NP
     from ..bayes.families.base import MixtureFamily
 
     family = get_family(fit.family)
     with style(size):
-        return _difficulty(fit, family, MixtureFamily, NP, ax, prob, size, max_draws, title)
+        return _difficulty(fit, family, MixtureFamily, ax, prob, size, max_draws, title)
 
 
-def _difficulty(fit, family, MixtureFamily, NP, ax, prob, size, max_draws, title):
+def _difficulty(fit, family, MixtureFamily, ax, prob, size, max_draws, title):
     if not isinstance(family, MixtureFamily):
         raise EcostatError(f"family {fit.family!r} has no latent difficulty to plot; use rasch, twopl, latent_class or "
                            "hard_easy (mvprobit: plot_correlation).")
     d = fit.design
     draws = _thin(fit.draws, max_draws)
-    log_w, _, _, latent = family.components(draws, d, fit.options, NP)
+    log_w, _, _, latent = family.draw_components(draws, d, fit.options)
     log_w = log_w + np.zeros_like(latent)
     w = np.exp(log_w - np.logaddexp.reduce(log_w, axis=-1, keepdims=True))  # (S, U, Q)
     latent = latent + np.zeros_like(w)

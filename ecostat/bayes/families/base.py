@@ -350,6 +350,14 @@ class MixtureFamily(Family):
         it, and the latent value itself (difficulty on the linear-predictor scale).
         """
 
+    def draw_components(self, draws: dict, design: Design, options: FitOptions):
+        """:meth:`components` of posterior draws (numpy arrays with a leading draw axis), as the figures read them.
+
+        A family whose draws lack parameters its graph fixes (e.g. an ungrouped
+        latent-trait fit has no ``mu_group``) completes them first.
+        """
+        return self.components(draws, design, options, NP)
+
     def build(self, design: Design, options: FitOptions) -> None:
         import pymc as pm
         import pytensor.tensor as pt

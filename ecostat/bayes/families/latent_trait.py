@@ -176,6 +176,9 @@ class _LatentTrait(MixtureFamily):
     def row_log_lik(self, draws, design, options):
         return super().row_log_lik(self._draw_params(draws, design), design, options)
 
+    def draw_components(self, draws, design, options):
+        return super().draw_components(self._draw_params(draws, design), design, options)
+
     def profile_latent(self, draws, design, options):
         return super().profile_latent(self._draw_params(draws, design), design, options)
 
