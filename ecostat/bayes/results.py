@@ -320,7 +320,8 @@ class FitResult(Result):
             return None
         d = self.design
         return (f"{self.family} has {self.n_parameters} free parameters for {self.free_cells} free cells of the profile "
-                f"table ({int(np.count_nonzero(d.counts))} observed profile rows - {d.n_strata} strata): it saturates "
+                f"table ({int(np.count_nonzero(d.counts))} observed profile rows - {d.n_strata} "
+                f"{'stratum' if d.n_strata == 1 else 'strata'}): it saturates "
                 "the table and can reproduce it exactly, so its posterior predictive checks cannot fail (p near 0.5) "
                 "and a good LOO does not show that its structure is right.")
 
