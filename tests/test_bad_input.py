@@ -266,3 +266,13 @@ def test_hard_easy_without_a_valid_cell_keeps_everything_else():
     note = next(n for n in d.notes if n.startswith("hard/easy baseline skipped"))
     assert "at most 0.833" in note and "'m2' fails 1.000" in note and "widen" not in note
     assert "hard/easy" in d.summary().as_text()
+
+
+def test_integer_codes_never_matching_the_labels_are_read_with_a_warning(tmp_path):
+    """A slice whose labels are all one class that a decision-maker never predicts is real data: every decision
+    of that decision-maker is a failure, and the reader says so instead of refusing the file."""
+    path = tmp_path / "slice.csv"
+    path.write_text("label,a,b\n" + "1,0,1\n" * 25 + "1,0,0\n" * 5)
+    with pytest.warns(es.EcostatWarning, match=r"'a' never uses a value of label column 'label' \(it predicts 0"):
+        fm = es.read_wide(path, models=["a", "b"])
+    assert fm.failure_rates.round(3).tolist() == [1.0, 0.167]

@@ -772,14 +772,23 @@ def _failures(tab: _Table, preds: pd.DataFrame, labels: pd.Series, label_name, i
             near_miss = set(c.norm[used]) & set(lab.norm[lab_used])
             hint = (f" They match only when case, whitespace or number formatting is ignored (e.g. {next(iter(near_miss))!r})."
                     if near_miss else "")
-            if label_integers and c.is_num[used].all() and not all(float(x).is_integer() for x in c.num[used]):
-                hint = (" It holds fractional numbers while every label is an integer: probability scores? Turn them into "
-                        "class decisions first (e.g. (score >= 0.5).astype(int)).")
-            raise DataError(
-                f"prediction column {col!r} never uses a value of label column {label_name!r} (e.g. "
-                f"{_example(c, 0)!r} vs {_example(lab, 0)!r}), so every one of its decisions would count as a "
-                f"failure.{hint} Check the label encoding, spelling, case and whitespace, and map predictions onto the label "
-                "values first.")
+            integer_codes = c.is_num[used].all() and all(float(x).is_integer() for x in c.num[used])
+            if label_integers and integer_codes and not near_miss:
+                # integer class codes on both sides: a slice whose labels are all one class, which a decision-maker
+                # never predicts, is real data (every decision a failure); say so instead of refusing it
+                _warn(f"prediction column {col!r} never uses a value of label column {label_name!r} (it predicts "
+                      f"{preview(sorted({int(x) for x in c.num[used]}))}; the labels are "
+                      f"{preview(sorted({int(x) for x in lab.num[lab_used]}))}), so every one of its decisions is a "
+                      "failure. If the codes mean different classes, map the predictions onto the label values first.")
+            else:
+                if label_integers and c.is_num[used].all() and not integer_codes:
+                    hint = (" It holds fractional numbers while every label is an integer: probability scores? Turn "
+                            "them into class decisions first (e.g. (score >= 0.5).astype(int)).")
+                raise DataError(
+                    f"prediction column {col!r} never uses a value of label column {label_name!r} (e.g. "
+                    f"{_example(c, 0)!r} vs {_example(lab, 0)!r}), so every one of its decisions would count as a "
+                    f"failure.{hint} Check the label encoding, spelling, case and whitespace, and map predictions onto "
+                    "the label values first.")
         pred_key = np.array([key_id.get(key, -1) for key in c.key], dtype=np.int64)
         codes = np.maximum(c.codes, 0)
         fail = pred_key[codes] != label_key_rows
