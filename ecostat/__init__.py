@@ -92,6 +92,8 @@ __all__ = [
     # data
     "FailureMatrix", "ProfileTable", "read_wide", "read_long", "read_hapi", "read_table", "from_predictions",
     "parse_columns", "simulate", "simulate_parameters", "datasets",
+    # prediction logs larger than memory (DuckDB by default, Dask or Spark; imported on first use)
+    "scan_profiles",
     # core metrics (Toups 2023 §2-3; Bommasani 2022 §3)
     "failure_rates", "failure_count_distribution", "independence_distribution", "systemic_failure_rate",
     "expected_systemic_failure_rate", "homogenization", "systemic_excess", "poisson_binomial_pmf",
@@ -130,11 +132,12 @@ __all__ = [
 _LAZY = {"fit": ("bayes.fit", "fit"), "FitResult": ("bayes.results", "FitResult"),
          "load_fit": ("bayes.results", "load_fit"), "compare": ("bayes.comparison", "compare"),
          "FAMILIES": ("bayes.families", "FAMILIES"), "model": ("bayes.model", "model"), "Model": ("bayes.model", "Model"),
-         "PriorPredictive": ("bayes.prior_predictive", "PriorPredictive"), "frequentist": ("frequentist", None)}
+         "PriorPredictive": ("bayes.prior_predictive", "PriorPredictive"), "frequentist": ("frequentist", None),
+         "scan_profiles": ("data.scan", "scan_profiles")}
 
 
 def __getattr__(name: str):
-    """Import the PyMC-based parts (fit, FitResult, ...) on first use."""
+    """Import the PyMC-based parts (fit, FitResult, ...) and the out-of-core reader on first use."""
     if name in _LAZY:
         import importlib
         module, attr = _LAZY[name]

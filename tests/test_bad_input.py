@@ -276,3 +276,15 @@ def test_integer_codes_never_matching_the_labels_are_read_with_a_warning(tmp_pat
     with pytest.warns(es.EcostatWarning, match=r"'a' never uses a value of label column 'label' \(it predicts 0"):
         fm = es.read_wide(path, models=["a", "b"])
     assert fm.failure_rates.round(3).tolist() == [1.0, 0.167]
+
+
+def test_integer_codes_never_matching_the_labels_same_through_scan(tmp_path):
+    """The out-of-core reader reads the same one-class slice the same way (a warning, the same failures)."""
+    pytest.importorskip("duckdb")
+    path = tmp_path / "slice.csv"
+    rows = [(i, m, 0 if m == "a" else (1 if i < 25 else 0), 1) for i in range(30) for m in ("a", "b")]
+    path.write_text("instance_id,model,prediction,label\n" + "".join(f"{i},{m},{p},{y}\n" for i, m, p, y in rows))
+    with pytest.warns(es.EcostatWarning, match=r"'a' never uses a value of label column 'label'"):
+        pt = es.scan_profiles(str(path))
+    rates = dict(zip(pt.models, es.failure_rates(pt)))
+    assert rates["a"] == 1.0 and rates["b"] == pytest.approx(5 / 30)

@@ -462,12 +462,27 @@ def _check_label_space(backend, plan: _Plan, patterns, counts, seen) -> None:
     overlap = backend.label_overlap(plan, candidates)
     for j in candidates:
         hits, example, label_example = overlap[j]
-        if not hits:
+        if not hits and _integer_code(example) and _integer_code(label_example):
+            # integer class codes on both sides: real data (a one-class slice never predicted), as the readers say
+            warnings.warn(f"prediction column {_source_name(plan, j)!r} never uses a value of label column "
+                          f"{plan.label!r} (e.g. {plain(example)!r} vs {plain(label_example)!r}), so every one of its "
+                          "decisions is a failure. If the codes mean different classes, map the predictions onto the "
+                          "label values first.", EcostatWarning, stacklevel=user_stacklevel())
+        elif not hits:
             raise DataError(
                 f"prediction column {_source_name(plan, j)!r} never uses a value of label column {plan.label!r} (e.g. "
                 f"{plain(example)!r} vs {plain(label_example)!r}), so every one of its decisions would count as a failure. "
                 "Check the label encoding, spelling, case and whitespace, and map predictions onto the label values first."
             )
+
+
+def _integer_code(value) -> bool:
+    """Whether a value (as the engine returns it) is an integer class code such as 0, 1 or '2'."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return False
+    return number.is_integer()
 
 
 # ---------------------------------------------------------------- assembly
