@@ -206,6 +206,7 @@ def test_command_ids_without_label_prefix_conflict():
     ({"bootstrap_by": "row"}, r"bootstrap_by must be one of 'instance', 'group'"),
     ({"max_groups": 0}, r"max_groups must be a positive number"),
 ])
+@pytest.mark.filterwarnings("ignore:describe\\(hard_easy_rule:DeprecationWarning")  # the old name, still checked
 def test_describe_arguments_are_checked(kwargs, match):
     fm = es.simulate(n=200, groups={"a": 0.5, "b": 0.5}, seed=0)
     with pytest.raises(es.EcostatError, match=match):

@@ -88,7 +88,8 @@ def test_renderings(summary):
 
 
 def test_mapping_names_and_prob(fits):
-    s = es.compare({"shared difficulty": fits["rasch"], "independent": fits["independence"]}, prob=0.9)
+    with pytest.warns(DeprecationWarning, match="prob= is now ci="):  # the old name still works
+        s = es.compare({"shared difficulty": fits["rasch"], "independent": fits["independence"]}, prob=0.9)
     assert s.tables[0][1]["model"].tolist() == ["shared difficulty", "independent"]
     assert s.tables[1][0] == "Ecosystem quantities, mean [90% HDI]"
     assert s.tables[1][1].columns.tolist()[2:] == ["shared difficulty", "independent"]

@@ -80,14 +80,14 @@ def test_registry_lists_every_family():
 
 @pytest.mark.parametrize("family,kw,match", [
     ("nope", {}, "unknown family 'nope'"),
-    ("hard_easy", {"group": True}, "does not take group"),
+    ("hard_easy", {"grouped": True}, "does not take group"),
     ("mvprobit", {"covariates": "x"}, "does not take covariates"),
     ("independence", {"model_by_group": True}, "does not take model-by-group"),
     ("rasch", {"link": "cloglog"}, "link"),
     ("latent_class", {"n_classes": 1}, "n_classes >= 2"),
     ("rasch", {"priors": {"tau_sd": 1.0}}, "no prior hyperparameter 'tau_sd'; it takes"),
     ("rasch", {"priors": {"sigma_sd": -1.0}}, "expected a positive finite number"),
-    ("rasch", {"group": True, "group_location": False, "group_scale": False}, "pass group=False"),
+    ("rasch", {"grouped": True, "group_location": False, "group_scale": False}, "pass grouped=False"),
 ])
 def test_unsupported_options_fail_clearly(data, family, kw, match):
     with pytest.raises(es.EcostatError, match=match):

@@ -18,27 +18,27 @@ def fm():
 
 # formula (+ model() keywords)  <->  keyword API of es.fit / Model.from_keywords
 EQUIVALENT = [
-    ("fail ~ model", {}, "independence", {"group": False}),
-    ("fail ~ model * group", {}, "independence", {"group": True}),
-    ("fail ~ model + (1 | instance)", {}, "rasch", {"group": False}),
-    ("fail ~ model + (1 | instance)", {"link": "probit"}, "rasch", {"group": False, "link": "probit"}),
-    ("fail ~ model + (1 | instance) + group", {}, "rasch", {"group": True, "group_scale": False}),
-    ("fail ~ model + (1 | instance:group)", {}, "rasch", {"group": True, "group_location": False}),
-    ("fail ~ model + group + (1 | instance:group)", {}, "rasch", {"group": True}),
-    ("fail ~ model * group + (1 | instance:group)", {}, "rasch", {"group": True, "model_by_group": True}),
-    ("fail ~ model * group + (1 | instance)", {}, "rasch", {"group": True, "model_by_group": True, "group_scale": False}),
-    ("fail ~ model + (1 | instance) + agreement", {}, "rasch", {"group": False, "covariates": "agreement"}),
+    ("fail ~ model", {}, "independence", {"grouped": False}),
+    ("fail ~ model * group", {}, "independence", {"grouped": True}),
+    ("fail ~ model + (1 | instance)", {}, "rasch", {"grouped": False}),
+    ("fail ~ model + (1 | instance)", {"link": "probit"}, "rasch", {"grouped": False, "link": "probit"}),
+    ("fail ~ model + (1 | instance) + group", {}, "rasch", {"grouped": True, "group_scale": False}),
+    ("fail ~ model + (1 | instance:group)", {}, "rasch", {"grouped": True, "group_location": False}),
+    ("fail ~ model + group + (1 | instance:group)", {}, "rasch", {"grouped": True}),
+    ("fail ~ model * group + (1 | instance:group)", {}, "rasch", {"grouped": True, "model_by_group": True}),
+    ("fail ~ model * group + (1 | instance)", {}, "rasch", {"grouped": True, "model_by_group": True, "group_scale": False}),
+    ("fail ~ model + (1 | instance) + agreement", {}, "rasch", {"grouped": False, "covariates": "agreement"}),
     ("fail ~ model + (1 | instance) + agreement", {"family": "twopl"}, "twopl",
-     {"group": False, "covariates": ["agreement"]}),
+     {"grouped": False, "covariates": ["agreement"]}),
     ("fail ~ model + group + (1 | instance:group)", {"family": "twopl", "link": "probit"}, "twopl",
-     {"group": True, "link": "probit"}),
+     {"grouped": True, "link": "probit"}),
     ("fail ~ model + (1 | instance)", {"family": "latent_class", "n_classes": 3}, "latent_class",
-     {"group": False, "n_classes": 3}),
-    ("fail ~ model + (1 | instance) + group", {"family": "latent_class"}, "latent_class", {"group": True}),
+     {"grouped": False, "n_classes": 3}),
+    ("fail ~ model + (1 | instance) + group", {"family": "latent_class"}, "latent_class", {"grouped": True}),
     ("fail ~ model + (1 | instance)", {"family": "hard_easy"}, "hard_easy", {}),
     ("fail ~ model + (0 + model | instance)", {}, "mvprobit", {}),
     ("fail ~ model + (1 | instance)", {"priors": {"sigma_sd": 1.0}}, "rasch",
-     {"group": False, "priors": {"sigma_sd": 1.0}}),
+     {"grouped": False, "priors": {"sigma_sd": 1.0}}),
 ]
 
 
@@ -69,7 +69,7 @@ def test_same_seed_gives_bit_identical_fits_through_either_api(fm):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", es.EcostatWarning)  # 60 draws are not meant to converge
         a = es.model("fail ~ model + (1 | instance) + group", fm).fit(**kw)
-        b = es.fit(fm, "rasch", group=True, group_scale=False, **kw)
+        b = es.fit(fm, "rasch", grouped=True, group_scale=False, **kw)
     assert a.formula == "fail ~ model + (1 | instance) + group" and b.formula is None
     for name in ("b", "mu_group", "sigma"):
         np.testing.assert_array_equal(a.draws[name], b.draws[name])

@@ -261,7 +261,7 @@ class Family(ABC):
         if design.n_groups > 1 and {"group_location", "group_scale"} <= self.reads and not (
                 options.group_location or options.group_scale or options.model_by_group):
             raise EcostatError("a group is attached but group_location, group_scale and model_by_group are all off; "
-                               "pass group=False to pool the groups.")
+                               "pass grouped=False to pool the groups.")
 
     def coords(self, design: Design, options: FitOptions) -> dict:
         c = {"model": list(design.models)}
