@@ -33,12 +33,16 @@ from .design import Design
 from .rasch_stats import rasch_loglik, rasch_loglik_op, rasch_statistics, use_op
 from .simulation import Simulated, SimulationSetup, check_levels, draw_groups
 
-__all__ = ["Rasch", "TwoPL", "normal_grid"]
+__all__ = ["Rasch", "TwoPL", "normal_grid", "trait_quadrature"]
 
 #: the logit rasch likelihood uses its numpy Op above this many (stratum, node, model or cell) elements
 OP_MIN_ELEMENTS = 50_000
 #: half-width of the grid in standard deviations (normal tail mass beyond it: 2e-19)
 GRID_HALF_WIDTH = 9.0
+#: trait_quadrature resolves the posterior of one instance's difficulty for difficulty sd up to this value
+SIGMA_RESOLVED = 1.5
+#: ... with the node spacing on the difficulty scale at most (its posterior sd) / RESOLUTION
+RESOLUTION = 1.1
 
 
 def normal_grid(q: int) -> tuple[np.ndarray, np.ndarray]:
@@ -53,6 +57,28 @@ def normal_grid(q: int) -> tuple[np.ndarray, np.ndarray]:
     x = np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, q)
     logw = -0.5 * x ** 2
     return x, logw - np.logaddexp.reduce(logw)
+
+
+def trait_quadrature(k: int, quadrature: int) -> int:
+    """Nodes of the difficulty grid with k decision-makers: ``quadrature``, or more where k needs them.
+
+    One instance's posterior of difficulty has sd ``s >= 2 / sqrt(k)`` (logit,
+    every failure probability 1/2), and the trapezoid rule's relative error is
+    about ``2 exp(-2 pi^2 (s / h)^2)`` at spacing ``h = 18 sigma / (Q - 1)``. The
+    grid has at least ``1 + 18 SIGMA_RESOLVED RESOLUTION / (2 / sqrt(k))`` nodes,
+    so that ``s / h >= RESOLUTION`` (error below 1e-10 per instance) for difficulty
+    sd up to :data:`SIGMA_RESOLVED`: the default 128 up to k = 73, 471 at
+    k = 1,000. A fit whose posterior scale is larger warns and names the nodes it
+    needs (:func:`ecostat.bayes.sampling.warn_if_coarse_grid`). The PyMC model and
+    the numba kernel (:mod:`ecostat.bayes.rasch_kernel`) both use this grid.
+
+    Examples
+    --------
+    >>> trait_quadrature(3, 128), trait_quadrature(1000, 128), trait_quadrature(1000, 600)
+    (128, 471, 600)
+    """
+    need = int(np.ceil(1.0 + 18.0 * SIGMA_RESOLVED * RESOLUTION * np.sqrt(k) / 2.0))
+    return max(int(quadrature), need)
 
 
 class _LatentTrait(MixtureFamily):
@@ -130,7 +156,7 @@ class _LatentTrait(MixtureFamily):
         ``(log_w, eta, theta, b)`` of shapes ``(..., U, Q)``, ``(..., U, Q, k)``,
         ``(..., U, Q)``, ``(..., U, k)`` (``b`` includes model-by-group effects).
         """
-        nodes, log_wq = normal_grid(options.quadrature)
+        nodes, log_wq = normal_grid(trait_quadrature(design.k, options.quadrature))
         sg = design.strata_group
         loc = xp.take(params["mu_group"], sg, axis=-1)  # (..., U)
         if design.covariate_names:
@@ -165,7 +191,8 @@ class _LatentTrait(MixtureFamily):
         log_w, _, theta, b = self._linear(params, design, options, PT)
         stats = rasch_statistics(design)
         # the Op pays ~50 us of Python per call and saves ~40% of the arithmetic: worth it on large grids only
-        large = design.n_strata * options.quadrature * (design.k + len(stats.cell_count)) > OP_MIN_ELEMENTS
+        Q = trait_quadrature(design.k, options.quadrature)
+        large = design.n_strata * Q * (design.k + len(stats.cell_count)) > OP_MIN_ELEMENTS
         loglik = (rasch_loglik_op(stats)(log_w, theta, b) if use_op() and large
                   else rasch_loglik(log_w, theta, b, stats, PT))
         pm.Potential("loglik", loglik)
