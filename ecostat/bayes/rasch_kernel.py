@@ -123,6 +123,21 @@ def _build():
         have[m, q] = True
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
+    def climb(p, ap, step, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have):
+        """Walk from node p by ``step`` while a(q) = log w_q + t theta_q - S_m(theta_q) increases; (node, value)."""
+        Q = nodes.shape[0]
+        while 0 <= p + step < Q:
+            qq = p + step
+            if not have[m, qq]:
+                fill(qq, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
+            an = log_wq[qq] + ts * nodes[qq] - S[m, qq]
+            if an <= ap:
+                break
+            p = qq
+            ap = an
+        return p, ap
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy")
     def kernel(x, nodes, log_wq, masks, use_mask, cell_mask, cell_t, cell_count, failures, b_sd, sigma_sd, grad,
                S, have, V, gth, A, coef, eb, ebn, used):
         k = failures.shape[0]
@@ -157,24 +172,8 @@ def _build():
             if not have[m, p]:
                 fill(p, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
             ap = log_wq[p] + ts * nodes[p] - S[m, p]
-            while p + 1 < Q:
-                qq = p + 1
-                if not have[m, qq]:
-                    fill(qq, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
-                an = log_wq[qq] + ts * nodes[qq] - S[m, qq]
-                if an <= ap:
-                    break
-                p = qq
-                ap = an
-            while p > 0:
-                qq = p - 1
-                if not have[m, qq]:
-                    fill(qq, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
-                an = log_wq[qq] + ts * nodes[qq] - S[m, qq]
-                if an <= ap:
-                    break
-                p = qq
-                ap = an
+            p, ap = climb(p, ap, 1, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have)
+            p, ap = climb(p, ap, -1, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have)
             amax = ap
             # the nodes within CUT of the maximum (concave: contiguous)
             A[p] = amax
