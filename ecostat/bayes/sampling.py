@@ -54,6 +54,10 @@ _MAX_COMPILED = 8
 #: per (stratum x node x (decision-maker + cell)) for the rasch sufficient statistics (bench_speed.py, 2 cores)
 SECONDS_PER_ROW_NODE_MODEL = 7.0e-10
 SECONDS_PER_RASCH_ELEMENT = 2.0e-8
+#: seconds per (grid node, decision-maker) of the numba rasch kernel (BENCHMARKS.md, many decision-makers: 1.7 ms at
+#: k = 1,000 on 471 nodes, 0.057 ms at k = 100 on 150) and its fixed cost per call (the Python callback)
+SECONDS_PER_KERNEL_ELEMENT = 3.6e-9
+KERNEL_CALL_SECONDS = 3.0e-5
 #: a fit estimated to take longer than this many seconds warns before it starts
 SLOW_FIT_SECONDS = 120.0
 
@@ -142,15 +146,19 @@ def _n_parameters(design, options, family: str) -> int:
     return per.get(family, k) + (2 * G if G > 1 else 0) + len(design.covariate_names)
 
 
-def estimated_gradient_seconds(design, options, family: str) -> float:
+def estimated_gradient_seconds(design, options, family: str, sampler: str | None = None) -> float:
     """Estimated seconds of one log-density + gradient of ``family`` on ``design``.
 
     Profile rows x latent values x decision-makers (the size of the row
     products, :func:`ecostat.bayes.families.base._row_terms`) times
     :data:`SECONDS_PER_ROW_NODE_MODEL`; the logit rasch likelihood uses its
     sufficient statistics instead: (decision-makers + cells) x nodes per stratum
-    times :data:`SECONDS_PER_RASCH_ELEMENT`. Both constants are calibrated in
-    ``benchmarks/bench_speed.py`` (part b) on a 2-core machine.
+    times :data:`SECONDS_PER_RASCH_ELEMENT`, or, where nutpie runs the numba
+    kernel (``sampler="nutpie"``, pooled logit rasch), nodes x decision-makers
+    times :data:`SECONDS_PER_KERNEL_ELEMENT`. The nodes are those of
+    :func:`~ecostat.bayes.families.latent_trait.trait_quadrature` (more than
+    ``quadrature`` for large k). The constants are calibrated in
+    ``benchmarks/bench_speed.py`` (parts b, c2) on a 2-core machine.
 
     Examples
     --------
@@ -160,10 +168,17 @@ def estimated_gradient_seconds(design, options, family: str) -> float:
     >>> estimated_gradient_seconds(d, FitOptions(), "twopl") < 1e-3
     True
     """
-    nodes = {"latent_class": options.n_classes, "independence": 1, "hard_easy": 2}.get(family, options.quadrature)
+    from .families.latent_trait import trait_quadrature
+
     rows, k, U = len(design.counts), design.k, design.n_strata
+    grid = trait_quadrature(k, options.quadrature)
+    nodes = {"latent_class": options.n_classes, "independence": 1, "hard_easy": 2}.get(family, grid)
     if family == "rasch" and options.link == "logit":
-        return SECONDS_PER_RASCH_ELEMENT * U * options.quadrature * (k + min(rows, k + 1)) + 5e-5
+        from .rasch_kernel import applies
+
+        if sampler == "nutpie" and applies(design, family, options):
+            return SECONDS_PER_KERNEL_ELEMENT * grid * k + KERNEL_CALL_SECONDS
+        return SECONDS_PER_RASCH_ELEMENT * U * grid * (k + min(rows, k + 1)) + 5e-5
     if family == "mvprobit":
         return 1024 * rows * k * SECONDS_PER_ROW_NODE_MODEL * 4 + 5e-5
     return rows * nodes * (k + 10) * SECONDS_PER_ROW_NODE_MODEL + 5e-5
@@ -171,7 +186,7 @@ def estimated_gradient_seconds(design, options, family: str) -> float:
 
 def estimated_fit_seconds(design, options, family: str, settings: dict) -> float:
     """Estimated seconds of a fit: gradients per iteration (NUTS) or of the Laplace approximation, times their cost."""
-    per = estimated_gradient_seconds(design, options, family)
+    per = estimated_gradient_seconds(design, options, family, settings.get("sampler"))
     d = _n_parameters(design, options, family)
     if settings.get("method") == "laplace":
         return per * (60 + (2 * d if d <= 150 else d)) + 200 * per / 3
@@ -183,7 +198,7 @@ def estimated_fit_seconds(design, options, family: str, settings: dict) -> float
 def warn_if_slow(design, options, family: str, settings: dict) -> float:
     """Warn (EcostatWarning) before a fit whose estimated time exceeds :data:`SLOW_FIT_SECONDS`; return the estimate."""
     total = estimated_fit_seconds(design, options, family, settings)
-    per = estimated_gradient_seconds(design, options, family)
+    per = estimated_gradient_seconds(design, options, family, settings.get("sampler"))
     if total > SLOW_FIT_SECONDS:
         what = "approximation" if settings.get("method") == "laplace" else "fit"
         hint = "" if settings.get("method") == "laplace" else (
