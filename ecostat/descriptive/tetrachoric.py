@@ -195,7 +195,7 @@ def tetrachoric_matrix(data, undefined: str = "raise") -> pd.DataFrame:
 
     Each off-diagonal entry is :func:`tetrachoric` of the pair over the
     instances both met; the 2x2 tables come from the profile table
-    (:func:`ecostat.descriptive.pairwise.pair_tables`), so the cost does not grow with N.
+    (:func:`ecostat.data.pair_tables.pair_tables`), so the cost does not grow with N.
 
     Parameters
     ----------
@@ -229,8 +229,8 @@ def tetrachoric_matrix(data, undefined: str = "raise") -> pd.DataFrame:
     m3 -0.999 -0.500  1.000
     """
     from ..data.failures import FailureMatrix
+    from ..data.pair_tables import pair_tables
     from ..data.profiles import ProfileTable, as_table
-    from .pairwise import pair_tables
 
     if undefined not in ("raise", "nan"):
         raise DataError(f"undefined must be 'raise' or 'nan'; got {undefined!r}.")

@@ -23,7 +23,7 @@ from statsmodels.stats.contingency_tables import cochrans_q as _sm_cochrans_q
 from statsmodels.stats.contingency_tables import mcnemar as _sm_mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from ..descriptive.pairwise import pair_tables
+from ..data.pair_tables import pair_tables
 from ..errors import EcostatError, UndefinedMetricError, preview
 from ._data import expand, require_complete_rows, require_two, table_of
 
