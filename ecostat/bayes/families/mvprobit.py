@@ -24,6 +24,7 @@ from ...numeric import all_profiles
 from .base import Family, FitOptions
 from .design import Design
 from .ghk import pattern_log_prob_np, pattern_log_prob_pt
+from .rasch_stats import use_op
 from .simulation import Simulated
 
 __all__ = ["MVProbit"]
@@ -75,8 +76,13 @@ class MVProbit(Family):
         pm.Deterministic("corr", corr, dims=("model", "model_bis"))
         iu = np.triu_indices(k, 1)
         pm.Deterministic("rho", corr[iu], dims="pair")
-        row_ll = pattern_log_prob_pt(mu, L, design.patterns)
-        pm.Potential("loglik", pt.dot(design.counts.astype(float), row_ll))
+        if use_op():  # the compiled kernel (same value and gradient as the graph below, far fewer operations)
+            from .ghk_kernel import ghk_loglik_op  # imports PyTensor: not at import time
+
+            pm.Potential("loglik", ghk_loglik_op(design.patterns, design.counts)(mu, L))
+        else:  # the expression graph (JAX)
+            row_ll = pattern_log_prob_pt(mu, L, design.patterns)
+            pm.Potential("loglik", pt.dot(design.counts.astype(float), row_ll))
 
     def _mu_chol(self, draws: dict):
         mu = np.asarray(draws["mu"], dtype=float)
