@@ -58,6 +58,9 @@ SECONDS_PER_RASCH_ELEMENT = 2.0e-8
 #: k = 1,000 on 471 nodes, 0.057 ms at k = 100 on 150) and its fixed cost per call (the Python callback)
 SECONDS_PER_KERNEL_ELEMENT = 3.6e-9
 KERNEL_CALL_SECONDS = 3.0e-5
+#: seconds per (profile row, QMC point, decision-maker) of mvprobit's GHK kernel (BENCHMARKS.md, mvprobit: 1.9 ms
+#: per log density + gradient on LSAT's 30 rows x 1,024 points x 5 items)
+SECONDS_PER_GHK_ELEMENT = 1.2e-8
 #: a fit estimated to take longer than this many seconds warns before it starts
 SLOW_FIT_SECONDS = 120.0
 
@@ -180,7 +183,7 @@ def estimated_gradient_seconds(design, options, family: str, sampler: str | None
             return SECONDS_PER_KERNEL_ELEMENT * grid * k + KERNEL_CALL_SECONDS
         return SECONDS_PER_RASCH_ELEMENT * U * grid * (k + min(rows, k + 1)) + 5e-5
     if family == "mvprobit":
-        return 1024 * rows * k * SECONDS_PER_ROW_NODE_MODEL * 4 + 5e-5
+        return 1024 * rows * k * SECONDS_PER_GHK_ELEMENT + 5e-5
     return rows * nodes * (k + 10) * SECONDS_PER_ROW_NODE_MODEL + 5e-5
 
 
