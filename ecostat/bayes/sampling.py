@@ -378,7 +378,12 @@ def compiled_model(model, backend: str = "numba", cache_key=None, spec=None):
             compiled = nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
     else:
         from .nutpie_pyfunc import compile_pyfunc
-        compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
+        with warnings.catch_warnings():
+            # ecostat's own likelihood Ops (rasch sufficient statistics, mvprobit's GHK) run their compiled kernel in
+            # perform(), which PyTensor's numba backend calls in object mode on purpose: not a user's concern
+            warnings.filterwarnings("ignore", message=r"Numba will use object mode to run (RaschLogLik|GHKLogLik)",
+                                    category=UserWarning)
+            compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
     return _remember(key, compiled, [rv.name for rv in model.unobserved_RVs])
 
 

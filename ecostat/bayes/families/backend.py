@@ -10,7 +10,6 @@ axes (``b`` is ``(k,)`` in the graph and ``(S, k)`` on draws), so index with
 from __future__ import annotations
 
 import math
-import warnings
 from functools import cache
 from types import SimpleNamespace
 
@@ -38,10 +37,7 @@ NP = SimpleNamespace(
 @cache
 def pytensor_namespace() -> SimpleNamespace:
     """The PyTensor namespace (imports PyTensor on first use: ``import ecostat`` stays light)."""
-    import pytensor.tensor as pt
-
-    # The collapsed likelihoods are tiny; PyTensor's BLAS notice is noise here.
-    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS installation")
+    import pytensor.tensor as pt  # (PyTensor's BLAS notice is filtered in ecostat/bayes/__init__.py)
 
     def _pt_log_ndtr(x):
         # log Phi(x): erfcx keeps the lower tail finite; log1p keeps the upper tail exact.
