@@ -97,3 +97,18 @@ def test_progressbar_defaults_to_a_terminal(monkeypatch, tty, expected):
         assert seen["progressbar"] is expected
         sample_model(pm.modelcontext(None), settings, progressbar=False)
         assert seen["progressbar"] is False
+
+
+@pytest.mark.parametrize("family,kw", [("mvprobit", {}), ("rasch", {"groups": {"a": 0.5, "b": 0.5}})])
+def test_fits_with_ecostat_likelihood_ops_warn_nothing_but_convergence(family, kw):
+    """ecostat's own Ops run compiled kernels in object mode on purpose: no PyTensor notice reaches the user."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        es.fit(es.simulate(n=300, seed=0, **kw), family, draws=60, tune=60, chains=1, seed=0)
+    # "always" above overrides every filter; the BLAS notice is filtered for users where ecostat.bayes loads
+    expected = ("did not converge", "PyTensor could not link to a BLAS")
+    noise = [str(w.message)[:120] for w in caught
+             if not any(e in str(w.message) for e in expected) and not issubclass(w.category, DeprecationWarning)]
+    assert not noise, noise
+    assert any(action == "ignore" and pattern is not None and pattern.pattern.startswith("PyTensor could not link")
+               for action, pattern, *_ in warnings.filters)
