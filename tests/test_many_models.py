@@ -11,6 +11,7 @@ ecosystem quantities from mixture components (no 2^k enumeration), each against 
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import arviz as az
@@ -299,3 +300,29 @@ def test_rasch_kernel_likelihood_against_adaptive_quadrature_at_k_1000():
                  + math.log(2.0) - math.log(sigma_sd * math.sqrt(2 * math.pi)) - 0.5 * (sigma / sigma_sd) ** 2
                  + math.log(sigma))
     assert abs(got - log_prior - want) < 1e-6
+
+
+def test_costly_loo_and_pairs_are_left_out_of_summaries_with_a_note(monkeypatch):
+    """Beyond LOGLIK_WORK_LIMIT terms the summary, the JSON and the InferenceData skip the row log-likelihood
+    (res.loo() still computes it), and beyond 20 decision-makers the fit summary skips the pairwise McNemar table."""
+    from ecostat.bayes import inference_data
+
+    k = 25
+    fm = es.simulate(n=600, family="rasch", failure_rates=np.linspace(0.1, 0.4, k), seed=1)
+    design = make_design(fm)
+    rng = np.random.default_rng(0)
+    draws = {"b": np.linspace(-2, -0.4, k) + 0.02 * rng.standard_normal((40, k)),
+             "sigma": 1.5 + 0.02 * rng.standard_normal(40)}
+    res = _fit_from_draws(design, "rasch", FitOptions(), draws)
+    work = inference_data.row_log_lik_work("rasch", design, res.options, res.n_draws)
+    monkeypatch.setattr(inference_data, "LOGLIK_WORK_LIMIT", work - 1)
+    assert not res.loo_affordable
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PSIS-LOO is unreliable")
+        summary = res.summary()
+        d = res.to_dict()
+    assert "res.loo() computes it" in dict(summary.header)["LOO elpd"] and d["loo"] is None
+    assert "Pairwise McNemar tests beside the posterior" not in summary.table_names
+    assert any("McNemar tests of the 300 pairs left out" in n for n in summary.notes)
+    assert "log_likelihood" not in res.idata.groups()
+    assert any("no log_likelihood group" in n for n in json.loads(res.idata.observed_data.attrs["ecostat_notes"]))

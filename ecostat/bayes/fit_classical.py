@@ -24,7 +24,10 @@ import pandas as pd
 
 from . import posterior as post
 
-__all__ = ["classical_tables"]
+__all__ = ["classical_tables", "MAX_PAIRS_K"]
+
+#: the pairwise McNemar table (k (k - 1) / 2 rows) is part of a fit summary up to this many decision-makers
+MAX_PAIRS_K = 20
 
 
 def _interval(x: np.ndarray, ci: float) -> str:
@@ -56,8 +59,9 @@ def classical_tables(res, ci: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
     Returns
     -------
     list of (title, DataFrame)
-        ``"Classical tests beside the posterior"`` and ``"Pairwise McNemar tests
-        beside the posterior"``.
+        ``"Classical tests beside the posterior"`` and, for k <= :data:`MAX_PAIRS_K`,
+        ``"Pairwise McNemar tests beside the posterior"``
+        (:func:`ecostat.frequentist.mcnemar_pairs` gives them for any k).
 
     Examples
     --------
@@ -69,7 +73,9 @@ def classical_tables(res, ci: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
     from ..frequentist import classical_counterparts
 
     d = res.design
-    (_, tests), (_, pairs) = classical_counterparts(d.profile_table(), group=d.n_groups > 1)
+    with_pairs = d.k <= MAX_PAIRS_K
+    tables = classical_counterparts(d.profile_table(), group=d.n_groups > 1, pairs=with_pairs)
+    (_, tests) = tables[0]
     answers = _bayesian_answers(res, ci)
     est = tests["estimate"].where(tests["estimate"].notna(), tests["statistic"])
     table = pd.DataFrame({"question": tests["question"], "classical test": tests["method"],
@@ -78,6 +84,10 @@ def classical_tables(res, ci: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
     notes = tests["note"].fillna("")
     if (notes != "").any():
         table["note"] = notes
+    first = ("Classical tests beside the posterior", table)
+    if not with_pairs:
+        return [first]
+    (_, pairs) = tables[1]
     f = res.quantity_draws("failure_rates")
     diffs = {(a, b): f[:, i] - f[:, j] for (i, a), (j, b) in combinations(enumerate(d.models), 2)}
     pair_table = pd.DataFrame({
@@ -86,4 +96,4 @@ def classical_tables(res, ci: float = 0.95) -> list[tuple[str, pd.DataFrame]]:
         "McNemar p (Holm)": pairs["p_adjusted"],
         "posterior rate difference": [_interval(diffs[(a, b)], ci) for a, b in zip(pairs["model_a"], pairs["model_b"])],
     })
-    return [("Classical tests beside the posterior", table), ("Pairwise McNemar tests beside the posterior", pair_table)]
+    return [first, ("Pairwise McNemar tests beside the posterior", pair_table)]

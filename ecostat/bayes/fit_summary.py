@@ -97,11 +97,13 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
     """Summary of a :class:`~ecostat.bayes.results.FitResult` (see :meth:`FitResult.summary`)."""
     d = res.design
     diag = res.diagnostics
-    loo = res.profile_loo()
+    loo = res.profile_loo() if res.loo_affordable else None
     header = [("Family", f"{res.family} ({res._family.summary})"), ("Instances", str(d.n_instances)),
               ("Decision-makers", ", ".join(d.models)), ("Profile rows", str(len(d.counts))),
               ("Draws", f"{res.n_draws} ({diag['chains']} chains, seed {res.settings.get('seed')})"),
-              ("LOO elpd", f"{loo.elpd:.1f} (se {loo.se:.1f})"),
+              ("LOO elpd", f"{loo.elpd:.1f} (se {loo.se:.1f})" if loo is not None else
+               "not computed here (one term per draw, profile row, latent value and decision-maker: minutes); "
+               "res.loo() computes it"),
               ("Max log-lik", _information_line(res.information_criteria())),
               ("Converged", "yes" if diag["converged"] else "NO")]
     if res.formula:
@@ -117,10 +119,13 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
         per_group, contrasts = disparity_frames(res, ci)
         tables += [(f"Disparity by group ({pct} HDI)", per_group), ("Group contrasts", contrasts)]
     if classical:
-        from .fit_classical import classical_tables
+        from .fit_classical import MAX_PAIRS_K, classical_tables
         tables += classical_tables(res, ci)
     tables.append(("Sampler diagnostics", _diagnostics_frame(diag)))
     notes = [f"Not converged: {p}." for p in diag["problems"]]
+    if classical and d.k > MAX_PAIRS_K:
+        notes.append(f"Pairwise McNemar tests of the {d.k * (d.k - 1) // 2} pairs left out (k > {MAX_PAIRS_K}); "
+                     "ecostat.frequentist.mcnemar_pairs gives them.")
     attrs = res._sampled.posterior.attrs
     if "approximation" in attrs:
         notes.insert(0, "APPROXIMATE: " + str(attrs["approximation"]) + ".")
@@ -134,7 +139,7 @@ def fit_summary(res, ci: float = 0.95, classical: bool = True) -> Summary:
                  "independence with the same failure rates (for H: 1; excess and gap: 0).")
     if not res.information_criteria().converged:
         notes.append("Max log-lik: the optimizer did not report convergence; logLik, AIC and BIC may be slightly low.")
-    if loo.n_bad:
+    if loo is not None and loo.n_bad:
         notes.append(f"LOO: {loo.n_bad} instances in profile rows with Pareto k > 0.7; the estimate is unreliable.")
     return Summary(f"ecostat fit: {res.family}", header, tables, notes)
 
@@ -148,13 +153,13 @@ def fit_dict(res, ci: float = 0.95, ppc_seed: int = 0) -> dict:
     lf = res.quantity("leader_following", ci=ci)
     posterior["leader_following"] = [{"name": m, **_interval(lf, j)} for j, m in enumerate(d.models)]
     diag = res.diagnostics
-    loo = res.profile_loo()
+    loo = res.profile_loo() if res.loo_affordable else None
     out = {"family": res.family, "formula": res.formula, "n_instances": d.n_instances, "n_models": d.k, "models": list(d.models),
            "options": res.options.to_dict(), "settings": res.settings, "posterior": posterior,
            "diagnostics": {"r_hat_max": diag["r_hat_max"], "ess_bulk_min": diag["ess_bulk_min"],
                            "ess_tail_min": diag["ess_tail_min"], "divergences": diag["divergences"],
                            "converged": diag["converged"], "problems": diag["problems"]},
-           "loo": {"elpd": loo.elpd, "se": loo.se, "p_loo": loo.p_loo},
+           "loo": {"elpd": loo.elpd, "se": loo.se, "p_loo": loo.p_loo} if loo is not None else None,
            "information_criteria": res.information_criteria().to_dict(),
            "digest": res.digest, "versions": res.versions}
     out["failure_rates"] = posterior["failure_rates"]  # also at the top level, as the issue's contract lists it

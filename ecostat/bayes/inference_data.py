@@ -21,7 +21,10 @@ completed groups, so loading it recomputes nothing). The groups:
 ``log_likelihood``
     ``pattern`` (chain, draw, profile): the log-likelihood of *one instance* of
     each profile row (missing cells marginalized), the family's ``row_log_lik``:
-    the collapsed form, one value per row, not per instance.
+    the collapsed form, one value per row, not per instance. Left out (with a
+    note in ``observed_data.attrs["ecostat_notes"]``) where draws x rows exceed
+    :data:`LOGLIK_LIMIT` values or computing it exceeds :data:`LOGLIK_WORK_LIMIT`
+    terms (many decision-makers: nearly every instance is its own row).
 ``observed_data``
     The profile table: ``pattern`` (profile, model; 1 failure, 0 success, -1
     missing), ``count``, ``stratum`` and the coordinate ``profile_group``;
@@ -86,7 +89,8 @@ from ..quantities import QUANTITIES
 from . import posterior as post
 
 __all__ = ["complete_inference_data", "per_instance", "is_complete", "derived_names", "instance_map", "PP_DRAWS",
-           "PP_SEED", "PP_INSTANCE_LIMIT", "LOGLIK_LIMIT", "PER_INSTANCE_LIMIT", "PATTERN_COUNT_MAX_K"]
+           "PP_SEED", "PP_INSTANCE_LIMIT", "LOGLIK_LIMIT", "LOGLIK_WORK_LIMIT", "PER_INSTANCE_LIMIT", "PATTERN_COUNT_MAX_K",
+           "row_log_lik_work"]
 
 #: posterior draws replicated in ``posterior_predictive`` (evenly spaced within each chain)
 PP_DRAWS = 200
@@ -96,6 +100,9 @@ PP_SEED = 0
 PP_INSTANCE_LIMIT = 2 ** 26
 #: the ``log_likelihood`` group is stored while draws x profile rows stays below this many values (float64)
 LOGLIK_LIMIT = 25_000_000
+#: ... and while computing it costs at most this many (draw, profile row, latent value, decision-maker) terms (seconds
+#: on 2 cores; with many decision-makers nearly every instance is its own row and it would take minutes to hours)
+LOGLIK_WORK_LIMIT = 4_000_000_000
 #: :func:`per_instance` expands to at most this many draws x instances
 PER_INSTANCE_LIMIT = 50_000_000
 #: ``pattern_count`` (one count per complete profile) is stored up to this many decision-makers
@@ -303,6 +310,29 @@ def _predictive(res, observed: xr.Dataset) -> tuple[xr.Dataset | None, str | Non
     return ds, None
 
 
+def row_log_lik_work(family: str, design, options, n_draws: int) -> float:
+    """Terms of the per-row log-likelihood of ``n_draws`` draws: draws x profile rows x latent values x k.
+
+    The latent values are the family's: the quadrature grid of rasch/twopl
+    (:func:`~ecostat.bayes.families.latent_trait.trait_quadrature`), the classes
+    of latent_class, 2 for hard_easy, 1 for independence, mvprobit's 1,024 GHK
+    points.
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> from ecostat.bayes.families import FitOptions, make_design
+    >>> d = make_design(es.simulate(n=500, seed=0))
+    >>> row_log_lik_work("latent_class", d, FitOptions(), 2000) == 2000 * len(d.counts) * 2 * 3
+    True
+    """
+    from .families.latent_trait import trait_quadrature
+
+    nodes = {"latent_class": options.n_classes, "hard_easy": 2, "independence": 1, "mvprobit": 1024}.get(
+        family, trait_quadrature(design.k, options.quadrature))
+    return float(n_draws) * len(design.counts) * nodes * design.k
+
+
 # -- the whole -------------------------------------------------------------------------------------------
 def complete_inference_data(res):
     """Add the derived quantities, ``log_likelihood``, ``observed_data`` and ``posterior_predictive`` to ``res``'s InferenceData.
@@ -338,7 +368,8 @@ def complete_inference_data(res):
     observed = _observed(res)
     C, D = _chain_draw(idata)
     groups = {}
-    if C * D * len(res.design.counts) <= LOGLIK_LIMIT:
+    work = row_log_lik_work(res.family, res.design, res.options, C * D)
+    if C * D * len(res.design.counts) <= LOGLIK_LIMIT and work <= LOGLIK_WORK_LIMIT:
         ll = res._row_log_lik
         groups["log_likelihood"] = xr.Dataset(
             {"pattern": (("chain", "draw", "profile"), ll.reshape(C, D, -1))},
@@ -347,6 +378,10 @@ def complete_inference_data(res):
         groups["log_likelihood"]["pattern"].attrs["meaning"] = (
             "log-likelihood of ONE instance of each profile row; weight row r by observed_data.count[r] "
             "(res.loo(), res.waic()), never pass this group to az.loo/az.waic/az.compare as it is")
+    elif work > LOGLIK_WORK_LIMIT:
+        notes.append(f"no log_likelihood group: it costs {work:.2g} terms ({C * D} draws x {len(res.design.counts)} "
+                     f"profile rows x latent values x {res.design.k} decision-makers), more than {LOGLIK_WORK_LIMIT:.0e}; "
+                     "res.loo() computes it on request (minutes or more)")
     else:
         notes.append(f"no log_likelihood group: {C * D} draws x {len(res.design.counts)} profile rows exceed "
                      f"{LOGLIK_LIMIT} values (res.loo() computes LOO all the same)")

@@ -241,6 +241,15 @@ class FitResult(Result):
         from .loo import profile_loo
         return profile_loo(self._row_log_lik, self.design.counts)
 
+    @property
+    def loo_affordable(self) -> bool:
+        """Whether PSIS-LOO costs seconds, not minutes: the per-row log-likelihood of every draw is within
+        :data:`~ecostat.bayes.inference_data.LOGLIK_WORK_LIMIT` terms (summaries and the JSON skip it otherwise;
+        :meth:`loo` computes it on request)."""
+        from .inference_data import LOGLIK_WORK_LIMIT, row_log_lik_work
+
+        return row_log_lik_work(self.family, self.design, self.options, self.n_draws) <= LOGLIK_WORK_LIMIT
+
     def profile_loo(self):
         """PSIS-LOO per profile row, weighted by counts, as a :class:`~ecostat.bayes.loo.LooResult` (docs/architecture.md §7).
 

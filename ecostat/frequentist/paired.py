@@ -188,10 +188,11 @@ def mcnemar_pairs(fm, *, exact: bool | None = None, adjust: str | None = "holm")
         raise EcostatError(f"adjust must be a multipletests method name such as 'holm', or None; got {adjust!r}.")
     tab = pair_tables(t)
     k = t.n_models
+    both = tab.n  # (k, k), summed once
     rows = []
     for a in range(k):
         for b in range(a + 1, k):
-            n = int(tab.n[a, b])
+            n = int(both[a, b])
             if n == 0:
                 raise UndefinedMetricError(
                     f"McNemar's test is undefined for the pair ({t.models[a]!r}, {t.models[b]!r}): no instance was "

@@ -21,7 +21,7 @@ GEE_MAX_COST = 2e8
 CLASSICAL_COLUMNS = ["question", "method", "estimate", "ci_low", "ci_high", "statistic", "df", "p_value", "n", "note"]
 
 
-def classical_counterparts(fm, *, group: bool | None = None) -> list[tuple[str, pd.DataFrame]]:
+def classical_counterparts(fm, *, group: bool | None = None, pairs: bool = True) -> list[tuple[str, pd.DataFrame]]:
     """Classical tests that answer the questions of a Bayesian fit, as titled tables.
 
     1. ``"Classical tests"``, one row per question:
@@ -58,6 +58,9 @@ def classical_counterparts(fm, *, group: bool | None = None) -> list[tuple[str, 
     group : bool or None
         Model-by-group terms in the GEE (and the group row). ``None``: when the
         data have a grouping with two or more levels.
+    pairs : bool
+        Add the pairwise McNemar table (k (k - 1) / 2 rows; ``False`` leaves it
+        out, as a fit summary does beyond 20 decision-makers).
 
     Returns
     -------
@@ -114,7 +117,8 @@ def classical_counterparts(fm, *, group: bool | None = None) -> list[tuple[str, 
             else:
                 rows.append(_gee_row(None, t, note))
     table = pd.DataFrame(rows, columns=CLASSICAL_COLUMNS)
-    return [("Classical tests", table), ("Pairwise McNemar tests", mcnemar_pairs(t))]
+    tables = [("Classical tests", table)]
+    return tables + [("Pairwise McNemar tests", mcnemar_pairs(t))] if pairs else tables
 
 
 def _row(question, method, estimate=np.nan, ci=(np.nan, np.nan), statistic=np.nan, df=np.nan, p=np.nan, n=0, note=""):
