@@ -291,7 +291,8 @@ def test_rasch_kernel_likelihood_against_adaptive_quadrature_at_k_1000():
 
         top = optimize.minimize_scalar(lambda th: -log_f(th), bounds=(-12 * sigma, 12 * sigma), method="bounded",
                                        options={"xatol": 1e-10})
-        val, _ = integrate.quad(lambda th: math.exp(log_f(th) + top.fun), -12 * sigma, 12 * sigma, points=[top.x],
+        val, _ = integrate.quad(lambda th, peak=top.fun: math.exp(log_f(th) + peak), -12 * sigma, 12 * sigma,
+                                points=[top.x],
                                 epsabs=0.0, epsrel=1e-13, limit=500)
         want += n * (-top.fun + math.log(val))
     b_sd = sigma_sd = 2.55
