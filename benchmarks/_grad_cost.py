@@ -21,7 +21,7 @@ def main() -> None:
     budget = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
     warnings.filterwarnings("ignore")
     import pytensor
-    import pytensor.tensor as pt
+    import pytensor.tensor  # noqa: F401  (registers the tensor module before ecostat builds graphs)
 
     import ecostat as es
     from ecostat.bayes.families import FitOptions, make_design
