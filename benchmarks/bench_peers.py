@@ -38,10 +38,11 @@ girth and StepMix are imported from the running interpreter (``pip install -e ".
 ``--peer-python PATH``, run in another interpreter that has numpy and them (a separate virtual environment);
 a package that cannot be imported is reported as not run.
 
-Run: ``.venv/bin/python benchmarks/bench_peers.py`` (about 15-25 minutes on 2 shared cores; writes
+Run: ``make bench-peers`` or ``.venv/bin/python benchmarks/bench_peers.py`` (about 10 minutes on 2 cores; writes
 ``benchmarks/results/peers.json`` and prints Markdown tables); ``--quick`` for a small run (N = 2,000,
 k = 3, 10, 30; twopl and latent_class at k = 10; 2 x (200 + 200); about 3 minutes, written to
-``benchmarks/results/peers-quick.json``); ``--ks 3,10`` to choose the rasch k; ``--parts rasch,twopl``.
+``benchmarks/results/peers-quick.json``); ``--ks 3,10`` to choose the rasch k; ``--parts rasch,twopl``; ``--update``
+to rerun some parts into the JSON of an earlier run; ``--table FILE`` prints the tables of a JSON again.
 """
 
 from __future__ import annotations
@@ -89,8 +90,10 @@ def child_ecostat(spec: dict, F: np.ndarray) -> dict:
     warnings.filterwarnings("ignore", category=FutureWarning)
     logging.getLogger("pymc").setLevel(logging.ERROR)
     logging.getLogger("arviz").setLevel(logging.ERROR)
+    t0 = time.perf_counter()
     import ecostat as es
 
+    steps = {"import": time.perf_counter() - t0}
     fm = es.FailureMatrix(F)
     family, method = spec["model"], spec["method"]
     kw = dict(seed=0, progressbar=False)
@@ -103,11 +106,16 @@ def child_ecostat(spec: dict, F: np.ndarray) -> dict:
         res, wall, cpu = _timed(lambda: es.fit(fm, family, **kw))
     out = {"wall": wall, "cpu": cpu, "warnings": sorted({str(w.message)[:160] for w in caught
                                                          if not issubclass(w.category, (DeprecationWarning, FutureWarning))})}
+    t0 = time.perf_counter()
     d = res.diagnostics
+    steps["diagnostics"] = time.perf_counter() - t0
     out["diagnostics"] = {key: d.get(key) for key in ("r_hat_max", "ess_bulk_min", "divergences", "converged")}
-    at = res.idata.posterior.attrs
+    # the sampler's InferenceData: ``res.idata`` would first complete it with the pointwise log-likelihood of
+    # every draw and profile row (for LOO): minutes at k = 300, more at k = 1,000; not part of this comparison
+    at = res._sampled.posterior.attrs
     if "pareto_k" in at:
         out["diagnostics"]["pareto_k"] = float(at["pareto_k"])
+    t0 = time.perf_counter()
     if family in ("rasch", "twopl"):
         irt = res.irt_parameters()
         out["difficulty"] = irt.loc[irt.parameter == "difficulty", "mean"].to_numpy().tolist()
@@ -115,6 +123,8 @@ def child_ecostat(spec: dict, F: np.ndarray) -> dict:
     else:
         out["class_rate"] = res.draws["class_rate"].mean(0).tolist()
         out["share"] = res.draws["share"].mean(0).tolist()
+    steps["estimates"] = time.perf_counter() - t0
+    out["steps"] = steps
     if spec.get("ic"):
         ic, ic_wall, _ = _timed(res.information_criteria)
         out["ic"] = {"loglik": float(ic.loglik), "n_parameters": int(ic.n_parameters), "converged": bool(ic.converged),
@@ -290,6 +300,8 @@ def main() -> None:
     ap.add_argument("--peer-python", default=sys.executable,
                     help="interpreter with girth and stepmix (default: this one)")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed to one fit")
+    ap.add_argument("--update", action="store_true", help="keep the parts not run (--parts) from the "
+                    "existing JSON of an earlier run with the same settings")
     ap.add_argument("--out", default=None, help="JSON of the results (default benchmarks/results/peers.json; "
                     "--quick: peers-quick.json)")
     args = ap.parse_args()
@@ -325,8 +337,20 @@ def main() -> None:
         "process_per_fit": True, "peer_python": "this interpreter" if args.peer_python == sys.executable
         else "a separate interpreter", "peers_missing": {m: r for m, r in missing.items() if r},
         "peer_versions": {m: version(m) for m in ("girth", "stepmix", "scikit-learn")} if args.peer_python == sys.executable
-        else "see each fit's 'version'", "rasch": [], "twopl": [], "latent_class": [],
+        else "see each fit's 'version'", "rasch": [], "twopl": [], "latent_class": [], "runs": {},
     }
+    if args.update and out_path.exists():  # keep the other parts of an earlier run with the same settings
+        old = json.loads(out_path.read_text())
+        same = all(old.get(key) == report[key] for key in ("n", "difficulty_sd", "nuts"))
+        if not same:
+            sys.exit(f"--update: {out_path} was made with other settings (n, difficulty_sd, nuts); use --out")
+        for part in ("rasch", "twopl", "latent_class"):
+            if part not in parts:
+                report[part] = old.get(part, [])
+                run = old.get("runs", {}).get(part) or {key: old[key] for key in ("date", "uptime_start", "uptime_end")
+                                                         if key in old}
+                if report[part]:
+                    report["runs"][part] = run
     print(f"{report['date']}; {report['machine']}\nuptime at start: {report['uptime_start']}", flush=True)
     for m, why in missing.items():
         if why:
@@ -353,6 +377,7 @@ def main() -> None:
             data[k] = simulate(n, k, Path(tmp))
         if "rasch" in parts:
             print("rasch", flush=True)
+            report["runs"]["rasch"] = {"date": report["date"], "uptime_start": uptime()}
             for k in ks:
                 path, truth = data[k]
                 rows, counts = patterns(np.load(path))
@@ -367,10 +392,13 @@ def main() -> None:
                             r["vs_ecostat"] = agreement(es_r["difficulty"], r["difficulty"])
                 report["rasch"].append(entry)
                 save()
+            report["runs"]["rasch"]["uptime_end"] = uptime()
         for model in ("twopl", "latent_class"):
             if model not in parts:
                 continue
             print(model, flush=True)
+            report["runs"][model] = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                                     "uptime_start": uptime()}
             for k in ks2:
                 path, truth = data[k]
                 rows, counts = patterns(np.load(path))
@@ -398,6 +426,7 @@ def main() -> None:
                                             "share": agreement(r["share"], share_ref)}
                 report[model].append({"k": k, "profiles": int(len(rows)), **fits})
                 save()
+            report["runs"][model]["uptime_end"] = uptime()
     report["uptime_end"] = uptime()
     save()
     print(f"uptime at end: {report['uptime_end']}\nresults: {out_path}\n")
@@ -436,8 +465,8 @@ def markdown(report: dict) -> str:
                 f"| {e['k']} | {e['profiles']:,} | "
                 + (f"{es_r['wall']:.2f} s ({es_r['cpu']:.1f} s; {es_r['process']:.0f} s)" if "wall" in es_r else t(es_r))
                 + f" | {t(g1)} | {t(g2)} | "
-                + f"{fmt(g1.get('vs_ecostat', {}).get('max_abs_diff'))} | {fmt(g1.get('vs_ecostat', {}).get('corr'), '.5f')} | "
-                + f"{fmt(g2.get('vs_ecostat', {}).get('max_abs_diff'))} | {fmt(g2.get('vs_ecostat', {}).get('corr'), '.5f')} | "
+                + f"{fmt(g1.get('vs_ecostat', {}).get('max_abs_diff'), '.4f')} | {fmt(g1.get('vs_ecostat', {}).get('corr'), '.5f')} | "
+                + f"{fmt(g2.get('vs_ecostat', {}).get('max_abs_diff'), '.4f')} | {fmt(g2.get('vs_ecostat', {}).get('corr'), '.5f')} | "
                 + " / ".join(fmt(r.get("rmse_truth"), ".4f", "-") for r in (es_r, g1, g2)) + " | "
                 + " / ".join(fmt((r.get("discrimination") or [None])[0], ".4f", "-") for r in (es_r, g2)) + " | "
                 + (f"{fmt(es_r['diagnostics'].get('r_hat_max'))}, {fmt(es_r['diagnostics'].get('ess_bulk_min'), '.0f')}"
@@ -460,7 +489,7 @@ def markdown(report: dict) -> str:
                 agree = ""
                 if "vs_peer" in r:
                     a, b = list(r["vs_peer"].values())
-                    agree = " / ".join(f"{x['max_abs_diff']:.3f}" + (f" ({x['corr']:.4f})" if np.isfinite(x["corr"]) else "")
+                    agree = " / ".join(f"{x['max_abs_diff']:.4f}" + (f" ({x['corr']:.4f})" if np.isfinite(x["corr"]) else "")
                                        for x in (a, b))
                 diag = ""
                 if "diagnostics" in r:
@@ -476,8 +505,10 @@ def markdown(report: dict) -> str:
                 cells += [_ll(r), diag, fmt(r.get("load"), ".1f")]
                 lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    lines.append(f"{report['date']}; {report['machine']}; uptime at start: {report['uptime_start']}"
-                 + (f"; at end: {report['uptime_end']}" if "uptime_end" in report else ""))
+    lines.append(f"{report['machine']}.")
+    for part, run in report.get("runs", {}).items():
+        lines.append(f"{part}: run {run['date']}; uptime at its start: {run['uptime_start']}"
+                     + (f"; at its end: {run['uptime_end']}" if "uptime_end" in run else ""))
     return "\n".join(lines)
 
 
