@@ -6,8 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.ecostat-installed
 DOCS_STAMP := $(VENV)/.ecostat-docs-installed
+BENCH_STAMP := $(VENV)/.ecostat-bench-installed
 
-.PHONY: setup demo test test-all bench docs docs-quick clean
+.PHONY: setup demo test test-all bench bench-describe bench-fit bench-scan bench-speed bench-peers docs docs-quick clean
 
 setup: $(STAMP)
 
@@ -26,8 +27,31 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q -m "slow or not slow"
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_describe.py
+# `make bench`: every benchmark of benchmarks/ at its documented settings, one after the other (about
+# 2 to 2.5 hours on 2 shared cores; the times of each are at the top of BENCHMARKS.md). Do not use -j: timings
+# of benchmarks running side by side are meaningless. Each has its own target and passes options through
+# a variable, e.g. `make bench-peers PEERS_ARGS=--quick` or `make bench-scan SCAN_ARGS="--instances 1000000"`.
+bench: bench-describe bench-scan bench-fit bench-speed bench-peers
+
+bench-describe: $(STAMP)
+	$(BIN)/python benchmarks/bench_describe.py $(DESCRIBE_ARGS)
+
+bench-scan: $(STAMP)
+	$(BIN)/python benchmarks/bench_scan.py $(SCAN_ARGS)
+
+bench-fit: $(STAMP)
+	$(BIN)/python benchmarks/bench_fit.py $(FIT_ARGS)
+
+bench-speed: $(STAMP)
+	$(BIN)/python benchmarks/bench_speed.py $(SPEED_ARGS)
+
+bench-peers: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/bench_peers.py $(PEERS_ARGS)
+
+# the peer packages of bench_peers.py (girth, StepMix): the optional extra "bench"
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
 
 $(DOCS_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
