@@ -57,7 +57,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -330,7 +330,7 @@ def main() -> None:
 
     missing = {m: peer_available(args.peer_python, m) for m in ("girth", "stepmix")}
     report = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
                    f"numpy {np.__version__}, ecostat {ecostat.__version__}, pymc {version('pymc')}, nutpie {version('nutpie')}",
         "uptime_start": uptime(), "n": n, "difficulty_sd": DIFFICULTY_SD, "nuts": nuts,
@@ -397,7 +397,7 @@ def main() -> None:
             if model not in parts:
                 continue
             print(model, flush=True)
-            report["runs"][model] = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            report["runs"][model] = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                                      "uptime_start": uptime()}
             for k in ks2:
                 path, truth = data[k]
