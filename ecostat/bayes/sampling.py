@@ -207,6 +207,9 @@ def warn_if_slow(design, options, family: str, settings: dict) -> float:
         hint = "" if settings.get("method") == "laplace" else (
             " For a quick look, method='laplace' approximates the posterior with a few hundred gradients;"
             " fewer draws or decision-makers also help.")
+        if family == "rasch" and settings.get("method") != "laplace" and settings.get("target_accept", 0) > 0.8:
+            hint += (" The pooled rasch posterior has no funnel: target_accept=0.8 about halves the leapfrog steps "
+                     "(BENCHMARKS.md).")
         warnings.warn(f"this {family} {what} of {design.n_instances} instances x {design.k} decision-makers "
                       f"({len(design.counts)} profile rows) will take about {_duration(total)} "
                       f"(one log-density gradient ~ {per * 1e3:.3g} ms).{hint}", EcostatWarning,
