@@ -123,19 +123,33 @@ def _build():
         have[m, q] = True
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
+    def a_at(q, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have):
+        """a(q) = log w_q + t theta_q - S_m(theta_q), filling S_m at node q on first use."""
+        if not have[m, q]:
+            fill(q, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
+        return log_wq[q] + ts * nodes[q] - S[m, q]
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy")
     def climb(p, ap, step, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have):
-        """Walk from node p by ``step`` while a(q) = log w_q + t theta_q - S_m(theta_q) increases; (node, value)."""
-        Q = nodes.shape[0]
-        while 0 <= p + step < Q:
-            qq = p + step
-            if not have[m, qq]:
-                fill(qq, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
-            an = log_wq[qq] + ts * nodes[qq] - S[m, qq]
+        """Walk from node p by ``step`` while a(q) increases; (node, value)."""
+        while 0 <= p + step < nodes.shape[0]:
+            an = a_at(p + step, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have)
             if an <= ap:
                 break
-            p = qq
+            p += step
             ap = an
         return p, ap
+
+    @numba.njit(cache=True, nogil=True, error_model="numpy")
+    def extend(p, step, amax, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have, A):
+        """Walk from the maximum p by ``step`` while a(q) stays within CUT of it, storing A[q]; the last node."""
+        while 0 <= p + step < nodes.shape[0]:
+            a = a_at(p + step, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have)
+            if a < amax - CUT:
+                break
+            p += step
+            A[p] = a
+        return p
 
     @numba.njit(cache=True, nogil=True, error_model="numpy")
     def kernel(x, nodes, log_wq, masks, use_mask, cell_mask, cell_t, cell_count, failures, b_sd, sigma_sd, grad,
@@ -169,34 +183,14 @@ def _build():
             # cell's maximum (cells come sorted by (mask, t), and the maximum moves right with t)
             if p >= Q:
                 p = Q - 1
-            if not have[m, p]:
-                fill(p, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
-            ap = log_wq[p] + ts * nodes[p] - S[m, p]
+            ap = a_at(p, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have)
             p, ap = climb(p, ap, 1, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have)
             p, ap = climb(p, ap, -1, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have)
             amax = ap
             # the nodes within CUT of the maximum (concave: contiguous)
             A[p] = amax
-            lo = p
-            while lo > 0:
-                qq = lo - 1
-                if not have[m, qq]:
-                    fill(qq, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
-                a = log_wq[qq] + ts * nodes[qq] - S[m, qq]
-                if a < amax - CUT:
-                    break
-                lo = qq
-                A[lo] = a
-            hi = p
-            while hi + 1 < Q:
-                qq = hi + 1
-                if not have[m, qq]:
-                    fill(qq, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have)
-                a = log_wq[qq] + ts * nodes[qq] - S[m, qq]
-                if a < amax - CUT:
-                    break
-                hi = qq
-                A[hi] = a
+            lo = extend(p, -1, amax, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have, A)
+            hi = extend(p, 1, amax, m, ts, sigma, nodes, log_wq, b, eb, ebn, masks, use_mask, S, have, A)
             tot = 0.0
             for q in range(lo, hi + 1):
                 A[q] = math.exp(A[q] - amax)
