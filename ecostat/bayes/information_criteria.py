@@ -144,6 +144,7 @@ def maximum_likelihood(design, family: str, options=None, start: dict | None = N
     from scipy import optimize
 
     from .families import FitOptions, get_family
+    from .laplace import negative_log_density
 
     options = options or FitOptions()
     fam = get_family(family)
@@ -151,15 +152,7 @@ def maximum_likelihood(design, family: str, options=None, start: dict | None = N
     with pm.Model(coords=fam.coords(design, options)) as model:  # the model ecostat.bayes.model.build_model builds
         fam.build(design, options)
     f, expand, x0, names, n_free = _compile(model, start or {})
-    calls = [0]
-
-    def neg(x):
-        calls[0] += 1
-        lp, g = f(np.ascontiguousarray(x, dtype="float64"))
-        lp = float(lp)
-        if not np.isfinite(lp):
-            return 1e300, np.zeros_like(x)
-        return -lp, -np.asarray(g, dtype=float)
+    neg, calls = negative_log_density(f)
 
     start_ll = -neg(x0)[0]
     if not np.isfinite(start_ll) or start_ll <= -1e299:

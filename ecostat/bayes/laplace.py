@@ -37,7 +37,7 @@ import numpy as np
 
 from ..errors import EcostatWarning
 
-__all__ = ["laplace_sample", "PARETO_K_LIMIT"]
+__all__ = ["negative_log_density", "laplace_sample", "PARETO_K_LIMIT"]
 
 #: above this Pareto k-hat the normal approximation's importance weights are unreliable
 PARETO_K_LIMIT = 0.7
@@ -46,6 +46,32 @@ CHECK_DRAWS = 200
 #: above this many parameters the Hessian uses forward differences
 CENTRAL_MAX = 150
 
+
+
+def negative_log_density(logp_dlogp):
+    """``(neg, calls)``: the minimizer's objective ``x -> (-log p, -gradient)`` of a flat log density and a
+    one-element list counting its calls. A non-finite log density becomes 1e300 with a zero gradient, so
+    scipy's line search backs off instead of failing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> neg, calls = negative_log_density(lambda x: (-0.5 * float(x @ x), -x))
+    >>> value, grad = neg(np.array([1.0, 2.0]))
+    >>> value, grad.tolist(), calls
+    (2.5, [1.0, 2.0], [1])
+    """
+    calls = [0]
+
+    def neg(x):
+        calls[0] += 1
+        lp, g = logp_dlogp(np.ascontiguousarray(x, dtype="float64"))
+        lp = float(lp)
+        if not np.isfinite(lp):
+            return 1e300, np.zeros_like(x)
+        return -lp, -np.asarray(g, dtype=float)
+
+    return neg, calls
 
 def laplace_sample(model, s: dict):
     """Laplace approximation of a built model's posterior; returns InferenceData with ``s["draws"]`` draws, one chain."""
@@ -56,16 +82,7 @@ def laplace_sample(model, s: dict):
 
     t0 = time.perf_counter()
     flat = FlatModel(model, mode="NUMBA" if s.get("backend") == "numba" else None)
-    f = flat.logp_dlogp
-    n_grad = [0]
-
-    def neg(x):
-        n_grad[0] += 1
-        lp, g = f(np.ascontiguousarray(x, dtype="float64"))
-        lp = float(lp)
-        if not np.isfinite(lp):
-            return 1e300, np.zeros_like(x)
-        return -lp, -np.asarray(g, dtype=float)
+    neg, n_grad = negative_log_density(flat.logp_dlogp)
 
     x0 = flat.point_fn(s["seed"])
     with np.errstate(all="ignore"):
