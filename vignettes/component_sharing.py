@@ -57,11 +57,9 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-try:  # Jupyter/IPython: figures and tables are shown inline; as a script they are printed and saved
-    get_ipython()  # noqa: F821
-    IN_NOTEBOOK = True
-except NameError:
-    IN_NOTEBOOK = False
+from ecostat.report.walkthrough import Walkthrough, in_notebook
+
+IN_NOTEBOOK = in_notebook()  # Jupyter/IPython: figures and tables inline; as a script they are saved and printed
 if not IN_NOTEBOOK:
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -81,47 +79,10 @@ warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
 warnings.filterwarnings("ignore", category=ConvergenceWarning)  # lbfgs at max_iter on the smallest sets
 
 
-def show(fig_or_ax, name):
-    """Show a figure inline (notebook) or save it as OUT/name.png (script)."""
-    fig = getattr(fig_or_ax, "figure", fig_or_ax)
-    if IN_NOTEBOOK:  # as PNG bytes: ecostat's plots are plain Figures, not managed by pyplot's inline backend
-        import io
-
-        from IPython.display import Image, display
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        display(Image(buf.getvalue()))
-    else:
-        OUT.mkdir(parents=True, exist_ok=True)
-        fig.savefig(OUT / f"{name}.png", dpi=120, bbox_inches="tight")
-        print(f"[figure saved: {OUT / (name + '.png')}]")
-    plt.close(fig)
-
-
-def show_table(df, title, digits=3):
-    """Show a table with its title (HTML in a notebook, text in a script)."""
-    if IN_NOTEBOOK:
-        from IPython.display import display
-        display(df.style.set_caption(title).format(precision=digits).hide(axis="index"))
-    else:
-        print(f"\n{title}\n{df.round(digits).to_string(index=False)}")
-
-
-DIAGNOSTICS = []  # one row per Bayesian fit shown: settings, time, R-hat, ESS, divergences
-
-
-def checked(label, fit):
-    """Run ``fit()``, time it, record its diagnostics and stop if it did not converge."""
-    t0 = time.perf_counter()
-    res = fit()
-    seconds = time.perf_counter() - t0
-    d = res.diagnostics
-    DIAGNOSTICS.append({"fit": label, "family": res.family, "draws": d["draws"], "chains": d["chains"],
-                        "seconds": round(seconds, 1), "r_hat_max": d["r_hat_max"], "ess_bulk_min": d["ess_bulk_min"],
-                        "divergences": d["divergences"], "converged": d["converged"]})
-    if not d["converged"]:
-        raise RuntimeError(f"{label}: the fit did not converge ({'; '.join(d['problems'])})")
-    return res
+WALK = Walkthrough(out=OUT)
+show, show_table = WALK.show, WALK.table  # inline in a notebook; saved / printed as a script
+checked = WALK.checked  # runs a fit, records its diagnostics, stops if it did not converge
+DIAGNOSTICS = WALK.diagnostics
 
 
 def fmt(x, lo, hi, digits=2):

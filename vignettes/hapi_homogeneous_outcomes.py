@@ -29,14 +29,11 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 
-try:  # Jupyter/IPython: figures and tables are shown inline; as a script they are printed and saved
-    get_ipython()  # noqa: F821
-    IN_NOTEBOOK = True
-except NameError:
-    IN_NOTEBOOK = False
+from ecostat.report.walkthrough import Walkthrough, in_notebook
+
+IN_NOTEBOOK = in_notebook()  # Jupyter/IPython: figures and tables inline; as a script they are saved and printed
 if not IN_NOTEBOOK:
     matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 
 import ecostat as es  # noqa: E402
 from ecostat.descriptive.leader import leader_following_systemic  # noqa: E402
@@ -47,30 +44,8 @@ N_BOOT = 200 if QUICK else 1000   # bootstrap replicates
 N_SIM = 99 if QUICK else 499      # parametric-bootstrap replicates of the goodness-of-fit tests
 
 
-def show(fig_or_ax, name):
-    """Show a figure inline (notebook) or save it as OUT/name.png (script)."""
-    fig = getattr(fig_or_ax, "figure", fig_or_ax)
-    if IN_NOTEBOOK:  # as PNG bytes: ecostat's plots are plain Figures, not managed by pyplot's inline backend
-        import io
-
-        from IPython.display import Image, display
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-        display(Image(buf.getvalue()))
-    else:
-        OUT.mkdir(parents=True, exist_ok=True)
-        fig.savefig(OUT / f"{name}.png", dpi=120, bbox_inches="tight")
-        print(f"[figure saved: {OUT / (name + '.png')}]")
-    plt.close(fig)
-
-
-def show_table(df, title, digits=4):
-    """Show a table with its title (HTML in a notebook, text in a script)."""
-    if IN_NOTEBOOK:
-        from IPython.display import display
-        display(df.style.set_caption(title).format(precision=digits).hide(axis="index"))
-    else:
-        print(f"\n{title}\n{df.round(digits).to_string(index=False)}")
+WALK = Walkthrough(out=OUT, digits=4)
+show, show_table = WALK.show, WALK.table  # inline in a notebook; saved / printed as a script
 
 
 APIS = {"fer": ["google", "microsoft", "facepp"], "scr": ["google", "ibm", "microsoft"], "sa": ["google", "amazon", "baidu"]}

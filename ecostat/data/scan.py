@@ -1114,7 +1114,7 @@ def _uncategorize(pdf: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_integer_dtype(levels.dtype) or pd.api.types.is_bool_dtype(levels.dtype):
             pdf[c] = pdf[c].astype("Int64")  # nullable: a missing value stays missing
         elif levels.dtype == object and all(isinstance(v, str) for v in levels):
-            pdf[c] = pdf[c].astype(pd.StringDtype())  # text, also in Dask's placeholder partitions
+            pdf[c] = pdf[c].astype(pd.StringDtype())  # text, also in the empty meta partitions Dask builds to infer types
         else:
             pdf[c] = pdf[c].astype(levels.dtype)
     return pdf
