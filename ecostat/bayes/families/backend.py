@@ -40,9 +40,12 @@ def pytensor_namespace() -> SimpleNamespace:
     import pytensor.tensor as pt  # (PyTensor's BLAS notice is filtered in ecostat/bayes/__init__.py)
 
     def _pt_log_ndtr(x):
-        # log Phi(x): erfcx keeps the lower tail finite; log1p keeps the upper tail exact.
-        lower = pt.log(0.5 * pt.erfcx(-x / _SQRT2)) - 0.5 * pt.sqr(x)
-        upper = pt.log1p(-0.5 * pt.erfc(x / _SQRT2))
+        # log Phi(x): erfcx keeps the lower tail finite; log1p keeps the upper tail exact. Each branch sees
+        # its input clamped to its own side, so the branch the switch drops is finite and its gradient is zero,
+        # not 0 * inf = nan: PyTensor's own rewrites hide that nan, JAX's gradient does not.
+        lo, hi = pt.minimum(x, 0.0), pt.maximum(x, 0.0)
+        lower = pt.log(0.5 * pt.erfcx(-lo / _SQRT2)) - 0.5 * pt.sqr(lo)
+        upper = pt.log1p(-0.5 * pt.erfc(hi / _SQRT2))
         return pt.switch(pt.lt(x, 0.0), lower, upper)
 
     def _pt_logsumexp(x, axis):
