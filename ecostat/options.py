@@ -167,12 +167,13 @@ _OPTIONS = [
     _o("chains", int, 2, "chains", "sampler", low=1, metavar="C"),
     _o("cores", int, None, "chains run in parallel (default: min(chains, CPUs))", "sampler", low=1, nullable=True,
        flag=""),
-    _o("target_accept", float, 0.95, "NUTS target acceptance rate", "sampler", low=0.5, high=1.0, high_open=True,
-       metavar="X"),
+    _o("target_accept", float, None, "NUTS target acceptance rate (default 0.95; 0.8 for the pooled logit rasch "
+       "model with 100 or more decision-makers, whose posterior is close to Gaussian)", "sampler", low=0.5, high=1.0,
+       high_open=True, nullable=True, metavar="X"),
     _o("sampler", str, "nutpie", "NUTS implementation: nutpie (Rust NUTS on a compiled log density; fast) or pymc "
        "(PyMC's NUTS, dense mass matrix)", "sampler", choices=("pymc", "nutpie")),
-    _o("backend", str, None, "how nutpie's log density is compiled (default: PyTensor's numba backend; the pooled "
-       "logit rasch model uses ecostat's numba kernel)", "sampler",
+    _o("backend", str, None, "how nutpie's log density is compiled (default: jax where JAX sees a GPU or TPU, "
+       "else PyTensor's numba backend; the pooled logit rasch model uses ecostat's numba kernel)", "sampler",
        choices=("numba", "c", "jax"), nullable=True, flag=""),
     _o("mass_matrix", str, None, "mass-matrix adaptation (default: low_rank for nutpie, dense for pymc)", "sampler",
        choices=("low_rank", "diag", "dense"), nullable=True, flag=""),

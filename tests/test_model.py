@@ -137,3 +137,16 @@ def test_build_graph_priors_and_prior_predictive(fm):
     assert_valid_latex(pp.summary().as_latex(standalone=True))
     with pytest.raises(es.EcostatError, match="draws must be an integer"):
         m.prior_predictive(draws=0)
+
+
+def test_design_rows_are_the_lexicographic_unique_rows():
+    """make_design ranks packed patterns instead of sorting a float copy: the same rows, order and counts."""
+    from ecostat.bayes.families.design import _unique_rows
+
+    rng = np.random.default_rng(4)
+    patterns = rng.integers(-1, 2, size=(3000, 7)).astype(np.int8)
+    keys = np.column_stack([rng.integers(0, 3, 3000), rng.normal(size=3000).round(0)])
+    rows, inverse = np.unique(np.column_stack([patterns.astype(float), keys]), axis=0, return_inverse=True)
+    first, row_of = _unique_rows(patterns, keys)
+    np.testing.assert_array_equal(np.column_stack([patterns[first].astype(float), keys[first]]), rows)
+    np.testing.assert_array_equal(row_of, inverse.reshape(-1))

@@ -101,3 +101,19 @@ def test_validate_false_lets_values_above_one_through():
     got = es.poisson_binomial_pmf([1.5, 0.5], validate=False)
     np.testing.assert_allclose(got, [-0.25, 0.5, 0.75], atol=1e-15)
     np.testing.assert_allclose(got, brute_force_pmf([1.5, 0.5]), atol=1e-15)
+
+
+def test_compiled_recursion_gives_the_same_numbers_to_the_bit(monkeypatch):
+    """Large batches (fits with hundreds of decision-makers) run the numba recursion: identical to the numpy loop."""
+    from ecostat.descriptive import poibin
+
+    rng = np.random.default_rng(3)
+    p = rng.random((3, 40, 250)) ** 3  # rates near 0 as well: tails far below 1e-100
+    monkeypatch.setattr(poibin, "COMPILED_FROM", np.inf)
+    vectorized = poibin.poisson_binomial_pmf(p)
+    monkeypatch.setattr(poibin, "COMPILED_FROM", 0.0)
+    compiled = poibin.poisson_binomial_pmf(p)
+    assert compiled.shape == (3, 40, 251)
+    np.testing.assert_array_equal(compiled, vectorized)
+    np.testing.assert_allclose(poibin.poisson_binomial_pmf(p[0, :2, :10]), [brute_force_pmf(r) for r in p[0, :2, :10]],
+                               rtol=1e-12, atol=1e-300)

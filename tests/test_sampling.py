@@ -147,3 +147,21 @@ def test_rasch_kernel_equals_the_pymc_density(missing, k):
         got, grad = rasch_kernel.logp_dlogp(np.r_[b, ls], design, options, 2.0, 1.5 * 1.7)
         assert got == pytest.approx(float(want), rel=1e-10)
         np.testing.assert_allclose(grad, np.r_[gb, gs], rtol=1e-9, atol=1e-9)
+
+
+def test_target_accept_defaults_per_model():
+    from ecostat.bayes.sampling import LARGE_RASCH_K, default_target_accept
+
+    many = make_design(es.simulate(n=300, failure_rates=[0.3] * LARGE_RASCH_K, seed=0))
+    few = make_design(es.simulate(n=300, failure_rates=[0.3] * (LARGE_RASCH_K - 1), seed=0))
+    opts = FitOptions()
+    assert default_target_accept(many, "rasch", opts) == 0.8  # pooled logit rasch, k >= 100: close to Gaussian
+    assert default_target_accept(few, "rasch", opts) == 0.95
+    assert default_target_accept(many, "twopl", opts) == 0.95
+    assert default_target_accept(many, "rasch", FitOptions(link="probit")) == 0.95
+    assert sampler_settings()["target_accept"] == 0.95
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EcostatWarning)  # 30 draws: not meant to converge
+        res = Model(many, "rasch").fit(draws=30, tune=30, chains=1, seed=0)
+        given = Model(many, "rasch").fit(draws=30, tune=30, chains=1, seed=0, target_accept=0.9)
+    assert res.settings["target_accept"] == 0.8 and given.settings["target_accept"] == 0.9

@@ -219,3 +219,13 @@ def test_new_argument_errors():
     with pytest.raises(es.EcostatError, match="same mean over models"):
         simulate_parameters(family="twopl", loadings=[0.5, 1, 2], groups={"a": 1, "b": 1},
                             model_group_effects={"a": [0.5, 0.5, 0.5]})
+
+
+def test_groups_as_a_list_of_levels_and_a_clear_error_otherwise():
+    fm = es.simulate(n=400, groups=["a", "b"], seed=2)
+    assert list(fm.group.categories) == ["a", "b"]
+    same = es.simulate(n=400, groups={"a": 1, "b": 1}, seed=2)
+    np.testing.assert_array_equal(fm.failures, same.failures)
+    for bad, match in [(3, "groups must map each group level"), (["a", "a"], "lists a level twice")]:
+        with pytest.raises(es.EcostatError, match=match):
+            es.simulate(n=10, groups=bad)

@@ -18,7 +18,7 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
         group_scale: bool = default("group_scale"), priors: dict | None = default("priors"),
         quadrature: int = default("quadrature"), draws: int = default("draws"), tune: int = default("tune"),
         chains: int = default("chains"), cores: int | None = default("cores"), seed: int = default("seed"),
-        target_accept: float = default("target_accept"), sampler: str = default("sampler"),
+        target_accept: float | None = default("target_accept"), sampler: str = default("sampler"),
         backend: str | None = default("backend"), mass_matrix: str | None = default("mass_matrix"),
         method: str = default("method"), progressbar: bool | None = default("progressbar"), random_seed: int | None = None,
         group: bool | None = None):
@@ -63,8 +63,10 @@ def fit(data, family: str | None = default("family"), *, grouped: bool | None = 
     seed : int
         Sampler seed; the same seed gives the same draws bit for bit. ``random_seed``
         (PyMC's name) is accepted as the same thing.
-    target_accept : float
-        NUTS target acceptance (default 0.95: HAPI imdb latent_class had 2 divergences at 0.9).
+    target_accept : float, optional
+        NUTS target acceptance (default 0.95: HAPI imdb latent_class had 2 divergences at 0.9; 0.8 for the
+        pooled logit rasch model with 100 or more decision-makers, whose posterior is close to Gaussian:
+        :func:`ecostat.bayes.sampling.default_target_accept`).
     sampler : {"nutpie", "pymc"}
         NUTS implementation (default nutpie: Rust NUTS on a compiled log density; pymc: PyMC's NUTS).
     backend, mass_matrix : str, optional

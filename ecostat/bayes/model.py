@@ -185,7 +185,7 @@ class Model:
 
     def fit(self, *, draws: int = default("draws"), tune: int = default("tune"), chains: int = default("chains"),
             cores: int | None = default("cores"), seed: int = default("seed"),
-            target_accept: float = default("target_accept"), sampler: str = default("sampler"),
+            target_accept: float | None = default("target_accept"), sampler: str = default("sampler"),
             progressbar: bool | None = default("progressbar"), backend: str | None = default("backend"),
             mass_matrix: str | None = default("mass_matrix"), method: str = default("method"),
             random_seed: int | None = None):
@@ -193,7 +193,8 @@ class Model:
 
         The sampler settings are those of :func:`ecostat.fit` and
         :func:`ecostat.bayes.sampling.sampler_settings` (``sampler``, ``backend``,
-        ``mass_matrix``, ``method``); the same model and seed give the same draws
+        ``mass_matrix``, ``method``; ``target_accept`` defaults per model,
+        :func:`ecostat.bayes.sampling.default_target_accept`); the same model and seed give the same draws
         bit for bit (``random_seed`` is PyMC's name for ``seed``). A fit estimated
         to take minutes warns before it starts.
 
@@ -207,12 +208,14 @@ class Model:
         import json
 
         from .results import FitResult
-        from .sampling import sample_model, sampler_settings, warn_if_coarse_grid, warn_if_slow
+        from .sampling import default_target_accept, sample_model, sampler_settings, warn_if_coarse_grid, warn_if_slow
 
         if random_seed is not None:
             if seed != default("seed") and seed != random_seed:
                 raise EcostatError(f"seed={seed} and random_seed={random_seed} disagree; give one of them.")
             seed = random_seed
+        if target_accept is None:
+            target_accept = default_target_accept(self.design, self.family, self.options)
         settings = sampler_settings(draws, tune, chains, cores, seed, target_accept, sampler, backend, mass_matrix, method)
         warn_if_slow(self.design, self.options, self.family, settings)
         key = json.dumps(self.spec, sort_keys=True, default=str)

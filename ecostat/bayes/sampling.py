@@ -9,10 +9,11 @@ Samplers (``sampler=``):
 * ``"nutpie"`` (default): nutpie's NUTS (Rust) on the model's log-density and
   gradient: for the pooled logit rasch model a hand-written numba kernel
   (:mod:`ecostat.bayes.rasch_kernel`, cached on disk by numba), otherwise
-  compiled by PyTensor with ``backend="numba"`` (default; PyTensor caches the
-  compiled code on disk), ``"c"`` (PyTensor's C backend, cached in its compile
-  directory) or ``"jax"`` (nutpie's JAX path; compiled code cached
-  in JAX's persistent cache under :func:`cache_dir`). The mass matrix is
+  compiled by PyTensor with ``backend="numba"`` (the default on a CPU; PyTensor
+  caches the compiled code on disk), ``"c"`` (PyTensor's C backend, cached in its
+  compile directory) or ``"jax"`` (nutpie's JAX path, :mod:`ecostat.bayes.jax_backend`;
+  the default where JAX sees a GPU or TPU; compiled code cached in JAX's
+  persistent cache under :func:`cache_dir`). The mass matrix is
   adapted as a diagonal plus a low-rank correction (``mass_matrix="low_rank"``,
   default; it absorbs the strong b-sigma correlation of rare failures) or
   diagonal (``"diag"``). The per-step cost is the model's, not Python's: 2 x
@@ -40,7 +41,8 @@ import numpy as np
 from ..errors import EcostatError, EcostatWarning, user_stacklevel
 from ..options import check_all, default
 
-__all__ = ["SAMPLERS", "BACKENDS", "MASS_MATRICES", "METHODS", "sampler_settings", "sample_model", "cache_dir",
+__all__ = ["SAMPLERS", "BACKENDS", "MASS_MATRICES", "METHODS", "sampler_settings", "default_target_accept", "sample_model",
+           "cache_dir",
            "estimated_gradient_seconds", "estimated_fit_seconds", "warn_if_slow", "quadrature_error", "warn_if_coarse_grid"]
 
 SAMPLERS = ("nutpie", "pymc")
@@ -63,6 +65,11 @@ KERNEL_CALL_SECONDS = 3.0e-5
 SECONDS_PER_GHK_ELEMENT = 1.2e-8
 #: a fit estimated to take longer than this many seconds warns before it starts
 SLOW_FIT_SECONDS = 120.0
+#: NUTS's target acceptance rate unless the user sets one (:func:`default_target_accept`)
+TARGET_ACCEPT = 0.95
+#: ... and for the pooled logit rasch model with at least LARGE_RASCH_K decision-makers
+LARGE_RASCH_TARGET_ACCEPT = 0.8
+LARGE_RASCH_K = 100
 
 
 def sampler_settings(draws=default("draws"), tune=default("tune"), chains=default("chains"), cores=default("cores"),
@@ -77,12 +84,14 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
     cores : int, optional
         Parallel chains (default: min(chains, CPUs)).
     seed : int
-    target_accept : float
+    target_accept : float, optional
+        Default :data:`TARGET_ACCEPT`; :meth:`ecostat.bayes.model.Model.fit`
+        resolves it per model first (:func:`default_target_accept`).
     sampler : {"nutpie", "pymc"}, optional
         NUTS implementation (default nutpie).
     backend : {"numba", "c", "jax"}, optional
-        How nutpie's log-density is compiled (default numba; the pooled logit rasch model uses ecostat's
-        numba kernel); not used by pymc.
+        How nutpie's log-density is compiled (default: jax where JAX sees a GPU or TPU, else numba, where
+        the pooled logit rasch model uses ecostat's numba kernel); not used by pymc.
     mass_matrix : {"low_rank", "diag", "dense"}, optional
         Mass matrix adaptation: nutpie takes low_rank (default) or diag, pymc
         dense (default) or diag.
@@ -105,6 +114,7 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
                                                                       "target_accept"))
     sampler, backend, mass_matrix, method = c["sampler"], c["backend"], c["mass_matrix"], c["method"]
     sampler = "nutpie" if sampler is None else sampler
+    target_accept = TARGET_ACCEPT if target_accept is None else target_accept
     if seed is None:  # a fresh seed, recorded in the settings (and so in the result)
         import secrets
 
@@ -115,7 +125,9 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
         sampler, backend = "pymc", None
         mass_matrix = None if mass_matrix in ("low_rank", None) else mass_matrix
     if sampler == "nutpie":
-        backend = "numba" if backend is None else backend
+        if backend is None:  # JAX where it sees a GPU or TPU (docs/architecture.md §8), else numba
+            from .jax_backend import accelerator
+            backend = "jax" if accelerator() else "numba"
         if backend not in BACKENDS:
             raise EcostatError(f"backend must be one of {BACKENDS}; got {backend!r}.")
         mass_matrix = "low_rank" if mass_matrix is None else mass_matrix
@@ -133,6 +145,34 @@ def sampler_settings(draws=default("draws"), tune=default("tune"), chains=defaul
     return {"draws": int(draws), "tune": int(tune), "chains": int(chains), "cores": cores, "seed": int(seed),
             "target_accept": float(target_accept), "sampler": sampler, "backend": backend,
             "mass_matrix": mass_matrix, "method": method}
+
+
+def default_target_accept(design, family: str, options) -> float:
+    """NUTS's target acceptance rate when the user gives none: 0.95, or 0.8 for the large pooled logit rasch model.
+
+    0.95 (small steps) keeps the hierarchical group models and the small
+    models, whose scale sigma can sit near 0, free of divergent transitions.
+    The pooled logit rasch model (:func:`ecostat.bayes.rasch_kernel.applies`)
+    with :data:`LARGE_RASCH_K` or more decision-makers has no group hierarchy,
+    its instance difficulties are integrated out, and every instance informs
+    sigma through k responses, so its posterior is close to Gaussian: NUTS's
+    usual 0.8 samples it with about half the leapfrog steps and no divergences
+    (BENCHMARKS.md: k = 100 to 1,000, sigma from 0.01 to 1.5; at k = 10 and 30
+    with sigma near 0, 0.8 gave a few divergences, so smaller models keep 0.95).
+
+    Examples
+    --------
+    >>> import ecostat as es
+    >>> from ecostat.bayes.families import FitOptions, make_design
+    >>> fm = es.simulate(n=200, failure_rates=[0.2] * 100, seed=0)
+    >>> default_target_accept(make_design(fm), "rasch", FitOptions()), default_target_accept(make_design(fm), "twopl", FitOptions())
+    (0.8, 0.95)
+    """
+    from .rasch_kernel import applies
+
+    if design.k >= LARGE_RASCH_K and applies(design, family, options):
+        return LARGE_RASCH_TARGET_ACCEPT
+    return TARGET_ACCEPT
 
 
 def cache_dir() -> str:
@@ -194,7 +234,12 @@ def estimated_fit_seconds(design, options, family: str, settings: dict) -> float
     if settings.get("method") == "laplace":
         return per * (60 + (2 * d if d <= 150 else d)) + 200 * per / 3
     steps = 2.0 + 5.0 * d ** 0.3  # 7 at AFNET, 23 at k = 300, 45 at k = 1000 (rasch, target_accept 0.95)
-    parallel = min(settings["cores"], settings["chains"]) if settings["sampler"] == "pymc" else 1
+    # smaller steps take more of them: 31 per draw at 0.95 and 15 at 0.8 (rasch, k = 1,000; BENCHMARKS.md)
+    steps *= float(np.clip(0.5 + (settings.get("target_accept", TARGET_ACCEPT) - 0.8) / 0.3, 0.4, 1.5))
+    from .rasch_kernel import applies
+    # chains run side by side where the log density releases the GIL: PyMC's processes and the rasch kernel
+    kernel = settings["sampler"] == "nutpie" and settings.get("backend") in ("numba", "c") and applies(design, family, options)
+    parallel = min(settings["cores"], settings["chains"]) if settings["sampler"] == "pymc" or kernel else 1
     return per * steps * (settings["draws"] + settings["tune"]) * settings["chains"] / max(1, parallel)
 
 
@@ -207,7 +252,9 @@ def warn_if_slow(design, options, family: str, settings: dict) -> float:
         hint = "" if settings.get("method") == "laplace" else (
             " For a quick look, method='laplace' approximates the posterior with a few hundred gradients;"
             " fewer draws or decision-makers also help.")
-        if family == "rasch" and settings.get("method") != "laplace" and settings.get("target_accept", 0) > 0.8:
+        from .rasch_kernel import applies
+        if (applies(design, family, options) and settings.get("method") != "laplace"
+                and settings.get("target_accept", 0) > LARGE_RASCH_TARGET_ACCEPT):
             hint += (" The pooled rasch posterior has no funnel: target_accept=0.8 about halves the leapfrog steps "
                      "(BENCHMARKS.md).")
         warnings.warn(f"this {family} {what} of {design.n_instances} instances x {design.k} decision-makers "
@@ -272,11 +319,6 @@ def _duration(s: float) -> str:
     return f"{s / 60:.0f} minutes" if s < 5400 else f"{s / 3600:.1f} hours"
 
 
-def _require_jax() -> None:
-    try:
-        import jax  # noqa: F401
-    except ImportError:
-        raise EcostatError("backend='jax' needs JAX: pip install 'ecostat[jax]' (or use backend='numba').") from None
 
 
 def sample_model(model, s: dict, progressbar: bool | None = None, cache_key=None, spec=None):
@@ -367,27 +409,44 @@ def compiled_model(model, backend: str = "numba", cache_key=None, spec=None):
                                                      fam.prior(options, "sigma_sd"))
         return _remember(key, compiled, ["b", "sigma"])
     if backend == "jax":
-        _require_jax()
-    if backend == "jax" and callable(model):
-        from .families.rasch_stats import expression_graph
-        with expression_graph():  # JAX cannot run the rasch likelihood's numpy Op
-            model = model()
+        from . import jax_backend
+        jax_backend.require_jax()
+        if callable(model):
+            from .families.rasch_stats import expression_graph
+            with expression_graph():  # JAX cannot run the rasch likelihood's numpy Op
+                model = model()
+        jax_backend.configure_jax(os.path.join(cache_dir(), "jax"))
+        compiled = _compile_jax(_nutpie(), model)
+        return _remember(key, compiled, [rv.name for rv in model.unobserved_RVs])
     model = model() if callable(model) else model
-    if backend == "jax":
-        _configure_jax_cache()
-        nutpie = _nutpie()
+    from .nutpie_pyfunc import compile_pyfunc
+    with warnings.catch_warnings():
+        # ecostat's own likelihood Ops (rasch sufficient statistics, mvprobit's GHK) run their compiled kernel in
+        # perform(), which PyTensor's numba backend calls in object mode on purpose: not a user's concern
+        warnings.filterwarnings("ignore", message=r"Numba will use object mode to run (RaschLogLik|GHKLogLik)",
+                                category=UserWarning)
+        compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
+    return _remember(key, compiled, [rv.name for rv in model.unobserved_RVs])
+
+
+def _compile_jax(nutpie, model):
+    """nutpie's JAX model; a family's initial values (latent_class's ordered class locations) are passed to nutpie.
+
+    PyMC's model freezing, which nutpie's JAX path needs, refuses models with
+    initial values, so they are lifted off the model while it compiles and handed
+    to nutpie's initial-point function instead: the same starting points as the
+    numba backend.
+    """
+    initial = {rv.name: value for rv, value in model.rvs_to_initial_values.items() if value is not None}
+    saved = dict(model.rvs_to_initial_values)
+    try:
+        for rv in saved:
+            model.rvs_to_initial_values[rv] = None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compiled = nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
-    else:
-        from .nutpie_pyfunc import compile_pyfunc
-        with warnings.catch_warnings():
-            # ecostat's own likelihood Ops (rasch sufficient statistics, mvprobit's GHK) run their compiled kernel in
-            # perform(), which PyTensor's numba backend calls in object mode on purpose: not a user's concern
-            warnings.filterwarnings("ignore", message=r"Numba will use object mode to run (RaschLogLik|GHKLogLik)",
-                                    category=UserWarning)
-            compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
-    return _remember(key, compiled, [rv.name for rv in model.unobserved_RVs])
+            return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax", initial_points=initial)
+    finally:
+        model.rvs_to_initial_values.update(saved)
 
 
 def _remember(key, compiled, keep):
@@ -421,14 +480,3 @@ def _sample_nutpie(model, s: dict, progressbar: bool, cache_key, spec=None):
     idata.posterior.attrs["sampling_time"] = elapsed
     idata.posterior.attrs["sampler"] = f"nutpie ({s['backend']})"
     return idata
-
-
-def _configure_jax_cache() -> None:
-    """JAX's persistent compilation cache under :func:`cache_dir` (unless the user set one)."""
-    import jax
-
-    jax.config.update("jax_enable_x64", True)
-    if not jax.config.jax_compilation_cache_dir:
-        jax.config.update("jax_compilation_cache_dir", os.path.join(cache_dir(), "jax"))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-        jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)

@@ -43,7 +43,7 @@ from ..data.failures import FailureMatrix, parse_columns
 from ..errors import EcostatError
 from ..options import check
 from .families import FAMILIES, get_family
-from .families.simulation import SimulationSetup, draw_groups
+from .families.simulation import SimulationSetup, draw_groups, group_shares
 
 __all__ = ["simulate", "simulate_parameters", "DEFAULT_RATES"]
 
@@ -80,8 +80,9 @@ def simulate(n: int = 10_000, *, family: str = "rasch", failure_rates: Sequence[
     difficulty_sd : float, optional
         Standard deviation of latent difficulty theta (rasch, twopl) in a group
         without a ``group_scale``; default 1.5 (rasch) and 1 (twopl).
-    groups : mapping, optional
-        Group name -> share of instances (e.g. ``{"light": .6, "dark": .4}``).
+    groups : mapping or list, optional
+        Group name -> share of instances (e.g. ``{"light": .6, "dark": .4}``),
+        or a list of group names for equal shares.
     group_location, group_scale : mapping, optional
         Per-group mean and sd of difficulty (rasch, twopl); defaults 0 and
         ``difficulty_sd``.
@@ -265,6 +266,7 @@ def _prepare(n, family, failure_rates, models, groups, family_args):
     names = list(models) if models is not None else [f"m{j + 1}" for j in range(f.size)]
     if len(names) != f.size:
         raise EcostatError(f"{len(names)} model names for {f.size} failure rates.")
+    groups = group_shares(groups)
     setup = SimulationSetup(int(n), f, names, list(groups) if groups else ["all"], groups)
     return fam, setup, fam.simulation(setup, args)
 

@@ -277,7 +277,7 @@ def _read(data, spec, read_options: dict):
 def report(data, *, spec=default("spec"), families=default("families"), title=default("title"),
            n_boot: int = default("n_boot"), ci: float = default("ci"), draws: int = default("draws"),
            tune: int = default("tune"), chains: int = default("chains"), cores=default("cores"),
-           seed: int = default("seed"), target_accept: float = default("target_accept"),
+           seed: int = default("seed"), target_accept: float | None = default("target_accept"),
            sampler: str = default("sampler"), backend=default("backend"), mass_matrix=default("mass_matrix"),
            method: str = default("method"), progressbar: bool = default("progressbar"), out=default("out"),
            force: bool = default("force"), label: str = default("label"), id: str = default("id"), models=default("models"),  # noqa: A002

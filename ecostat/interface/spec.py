@@ -52,7 +52,7 @@ sampler sections, all optional::
     tune = 1000                       # per chain, >= 0
     chains = 2                        # >= 1
     seed = 0                          # the same seed gives the same draws
-    target_accept = 0.95              # in [0.5, 1)
+    target_accept = 0.95              # in [0.5, 1) (default 0.95; 0.8 for pooled logit rasch, k >= 100)
     cores = 2                         # parallel chains (default min(chains, CPUs))
     sampler = "pymc"                  # or "nutpie"
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ...errors import EcostatError
 
-__all__ = ["SimulationSetup", "Simulated", "draw_groups", "shares", "check_levels"]
+__all__ = ["SimulationSetup", "Simulated", "draw_groups", "group_shares", "shares", "check_levels"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,26 @@ class Simulated:
     covariates: pd.DataFrame | None = None
 
 
+def group_shares(groups) -> Mapping | None:
+    """``groups`` of :func:`ecostat.simulate` as level -> share: a mapping as given, a list of levels as equal shares.
+
+    Examples
+    --------
+    >>> group_shares(["a", "b"])
+    {'a': 1.0, 'b': 1.0}
+    """
+    if groups is None or (isinstance(groups, Mapping | list | tuple) and not groups):
+        return None
+    if isinstance(groups, list | tuple):
+        if len(set(groups)) != len(groups):
+            raise EcostatError(f"groups lists a level twice: {list(groups)}.")
+        return dict.fromkeys(groups, 1.0)
+    if not isinstance(groups, Mapping):
+        raise EcostatError(f"groups must map each group level to its share, e.g. {{'a': 1, 'b': 2}}, or list the "
+                           f"levels for equal shares; got {type(groups).__name__}.")
+    return groups
+
+
 def draw_groups(n: int, groups: Mapping | None, rng: np.random.Generator):
     """Group of each instance: (Categorical or None, codes, levels); the first draws of every simulation.
 
@@ -80,7 +100,10 @@ def draw_groups(n: int, groups: Mapping | None, rng: np.random.Generator):
     >>> cat, codes, levels = draw_groups(5, {"a": 1, "b": 1}, np.random.default_rng(0))
     >>> levels, len(codes)
     (['a', 'b'], 5)
+    >>> draw_groups(4, ["x", "y"], np.random.default_rng(0))[2]  # a list of levels: equal shares
+    ['x', 'y']
     """
+    groups = group_shares(groups)
     if not groups:
         return None, np.zeros(n, dtype=int), ["all"]
     levels = list(groups)
