@@ -20,7 +20,12 @@ Parts (``--parts`` selects; default ``abcd``):
     the measured gradient cost and the steps per iteration at k = 10 (a lower bound: more parameters need
     more steps; a short NUTS run spends its early tuning at the maximum tree depth and says nothing).
 
-Run: ``.venv/bin/python benchmarks/bench_speed.py [--parts abcd] [--baseline DIR]``.
+(e) the user's view at the default settings, each in a fresh process: rasch with k = 1,000 and N = 100,000 by
+    ``es.fit(fm, "rasch", seed=0)`` (the target acceptance rate it chose, steps per draw, diagnostics), the
+    first ``res.idata`` (derived quantities), import + data and the whole process; and one log density +
+    gradient of twopl at k = 100, N = 20,000 on the numba and the JAX backend (CPU here; skipped without JAX).
+
+Run: ``.venv/bin/python benchmarks/bench_speed.py [--parts abcde] [--baseline DIR]``.
 """
 
 from __future__ import annotations
@@ -227,9 +232,71 @@ def part_d() -> None:
             print(line, flush=True)
 
 
+CHILD_E = r"""
+import json, time, warnings
+warnings.filterwarnings("ignore")
+t0 = time.perf_counter()
+import numpy as np
+import ecostat as es
+fm = es.simulate(n=100_000, family="rasch", failure_rates=np.linspace(0.1, 0.45, 1000), difficulty_sd=1.5, seed=1000)
+t1 = time.perf_counter()
+res = es.fit(fm, "rasch", seed=0)
+t2 = time.perf_counter()
+idata = res.idata
+t3 = time.perf_counter()
+d = res.diagnostics
+print(json.dumps({"data": t1 - t0, "fit": t2 - t1, "idata": t3 - t2, "target_accept": res.settings["target_accept"],
+                  "steps": float(idata.sample_stats["n_steps"].mean()), "r_hat": d["r_hat_max"],
+                  "ess": d["ess_bulk_min"], "divergences": d["divergences"]}))
+"""
+
+CHILD_E_GRAD = r"""
+import json, time, warnings
+warnings.filterwarnings("ignore")
+import numpy as np
+import ecostat as es
+from ecostat.bayes.families import make_design
+from ecostat.bayes.families.rasch_stats import expression_graph
+from ecostat.bayes.model import Model
+from ecostat.bayes.nutpie_pyfunc import FlatModel
+fm = es.simulate(n=20000, family="rasch", failure_rates=np.linspace(0.1, 0.45, 100), difficulty_sd=1.5, seed=100)
+m = Model(make_design(fm), "twopl")
+if {mode!r} == "JAX":
+    import tempfile
+    from ecostat.bayes.jax_backend import configure_jax
+    configure_jax(tempfile.mkdtemp())
+with expression_graph():
+    flat = FlatModel(m.build(), mode={mode!r})
+x = flat.point_fn(0)
+v, g = flat.logp_dlogp(x)
+t0 = time.perf_counter()
+for _ in range(10):
+    v, g = flat.logp_dlogp(x)
+    v, g = float(np.asarray(v)), np.asarray(g)  # JAX returns before it has computed
+print(json.dumps({"seconds": (time.perf_counter() - t0) / 10, "value": v}))
+"""
+
+
+def part_e() -> None:
+    print("(e) default settings, fresh process: rasch k = 1,000, N = 100,000, es.fit(fm, 'rasch', seed=0)")
+    r = child(CHILD_E)
+    print(f"  data {r['data']:.1f} s, fit {r['fit']:.1f} s (target_accept {r['target_accept']}, "
+          f"{r['steps']:.1f} steps per draw), first res.idata {r['idata']:.1f} s, whole process {r['wall']:.1f} s; "
+          f"max R-hat {r['r_hat']:.4f}, min bulk ESS {r['ess']:.0f}, {r['divergences']} divergences", flush=True)
+    print("  one log density + gradient, twopl, k = 100, N = 20,000 (19,568 profile rows), by backend:")
+    for mode in ("NUMBA", "JAX"):
+        if mode == "JAX":
+            import importlib.util
+            if importlib.util.find_spec("jax") is None:
+                print("    JAX: not installed (pip install jax)")
+                continue
+        g = child(CHILD_E_GRAD.replace("{mode!r}", repr(mode)))  # (the code has dict braces: no str.format)
+        print(f"    {mode.lower():<5} {g['seconds'] * 1e3:7.1f} ms (log density {g['value']:.6f})", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--parts", default="abcd")
+    ap.add_argument("--parts", default="abcde")
     ap.add_argument("--baseline", default=None, help="checkout of the code before (for part b)")
     ap.add_argument("--a-only-baseline", action="store_true", help="(a) only the code before (with --baseline)")
     ap.add_argument("--skip-target", action="store_true", help="(c) without the k = 1000, N = 100,000 fit")
@@ -247,6 +314,8 @@ def main() -> None:
         part_c(args.skip_target)
     if "d" in args.parts:
         part_d()
+    if "e" in args.parts:
+        part_e()
     print(f"load average (1 min) at end {os.getloadavg()[0]:.1f}")
 
 

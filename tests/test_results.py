@@ -122,3 +122,14 @@ def test_summary_puts_the_classical_tests_beside_the_posterior(grouped_fit):
     mc = frequentist.mcnemar_pairs(expanded)
     np.testing.assert_allclose(pairs["McNemar p (Holm)"], mc["p_adjusted"])
     assert "Classical tests beside the posterior" not in dict(res.summary(classical=False).tables)
+
+
+def test_r_hat_just_above_the_limit_with_many_parameters_says_it_can_be_chance():
+    from ecostat.bayes.results import FitResult
+
+    d = {"r_hat_max": 1.014, "ess_bulk_min": 2000, "ess_tail_min": 1000, "divergences": 0, "draws": 1000, "chains": 2}
+    few = FitResult._problems({**d, "parameters": 4})
+    many = FitResult._problems({**d, "parameters": 1001})
+    assert len(few) == len(many) == 1  # still flagged: the limit does not move
+    assert "chance" not in few[0] and "largest of 1,001 parameters" in many[0] and "4 chains" in many[0]
+    assert "chance" not in FitResult._problems({**d, "r_hat_max": 1.05, "parameters": 1001})[0]  # far off: no excuse

@@ -35,6 +35,8 @@ __all__ = ["FitResult", "load_fit", "DIAGNOSTIC_LIMITS"]
 
 #: a fit converged when every limit holds
 DIAGNOSTIC_LIMITS = {"r_hat_max": 1.01, "ess_bulk_min": 400, "divergences": 0}
+#: from this many sampled parameters, an R-hat just above its limit gets a note on chance (the limit stays)
+MANY_PARAMETERS = 100
 
 
 class FitResult(Result):
@@ -193,7 +195,8 @@ class FitResult(Result):
         stats = idata.sample_stats if "sample_stats" in idata.groups() else {}
         div = int(stats["diverging"].values.sum()) if "diverging" in stats else 0
         out = {"r_hat_max": agg(rhat, np.max), "ess_bulk_min": agg(ess_b, np.min), "ess_tail_min": agg(ess_t, np.min),
-               "divergences": div, "draws": self.n_draws, "chains": int(idata.posterior.sizes["chain"])}
+               "divergences": div, "draws": self.n_draws, "chains": int(idata.posterior.sizes["chain"]),
+               "parameters": int(sum(np.size(rhat[v].values) for v in rhat.data_vars))}
         out["problems"] = self._problems(out)
         out["converged"] = not out["problems"]
         return out
@@ -206,8 +209,12 @@ class FitResult(Result):
             if d["chains"] > 1:
                 probs.append("R-hat is undefined (a parameter did not move); check the model and data")
         elif not d["r_hat_max"] <= lim["r_hat_max"]:
+            many = d.get("parameters", 0) >= MANY_PARAMETERS and d["r_hat_max"] <= 2 * lim["r_hat_max"] - 1
             probs.append(f"R-hat {d['r_hat_max']:.3f} > {lim['r_hat_max']}: chains disagree; run longer (--draws/--tune) "
-                         "or more chains")
+                         "or more chains" + (
+                             f" (the largest of {d['parameters']:,} parameters: with this many, well-mixed chains "
+                             "can reach a value just above the limit by chance; 4 chains or more draws tell the two "
+                             "apart)" if many else ""))
         if d["chains"] > 1 and not d["ess_bulk_min"] >= min(lim["ess_bulk_min"], d["draws"] / 4):
             probs.append(f"bulk ESS {d['ess_bulk_min']:.0f} is low; draw more")
         if d["divergences"] > lim["divergences"]:
