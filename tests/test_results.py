@@ -125,11 +125,21 @@ def test_summary_puts_the_classical_tests_beside_the_posterior(grouped_fit):
 
 
 def test_r_hat_just_above_the_limit_with_many_parameters_says_it_can_be_chance():
-    from ecostat.bayes.results import FitResult
-
     d = {"r_hat_max": 1.014, "ess_bulk_min": 2000, "ess_tail_min": 1000, "divergences": 0, "draws": 1000, "chains": 2}
     few = FitResult._problems({**d, "parameters": 4})
     many = FitResult._problems({**d, "parameters": 1001})
     assert len(few) == len(many) == 1  # still flagged: the limit does not move
     assert "chance" not in few[0] and "largest of 1,001 parameters" in many[0] and "4 chains" in many[0]
     assert "chance" not in FitResult._problems({**d, "r_hat_max": 1.05, "parameters": 1001})[0]  # far off: no excuse
+
+
+def test_one_chain_has_no_r_hat_and_arviz_logs_nothing(capfd):
+    """method="laplace" gives one chain: R-hat is not defined (NaN, no problem) and ArviZ's shape warning is not shown."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.EcostatWarning)  # "approximate posterior"
+        res = es.fit(es.simulate(n=500, seed=0), "rasch", method="laplace", draws=200, seed=0)
+    d = res.diagnostics
+    assert d["chains"] == 1 and np.isnan(d["r_hat_max"]) and d["parameters"] == 4 and d["converged"]
+    assert "Shape validation failed" not in capfd.readouterr().err

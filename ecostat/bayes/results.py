@@ -183,9 +183,10 @@ class FitResult(Result):
         names = [n for n in self._family.parameters(self.design, self.options) if n in idata.posterior]
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            rhat = az.rhat(idata, var_names=names)
             ess_b = az.ess(idata, var_names=names, method="bulk")
             ess_t = az.ess(idata, var_names=names, method="tail")
+            # R-hat needs two chains; with one (method="laplace") it is not defined, and ArviZ would log that it failed
+            rhat = az.rhat(idata, var_names=names) if idata.posterior.sizes["chain"] > 1 else ess_b * np.nan
 
         def agg(ds, fn):
             vals = np.concatenate([np.ravel(ds[v].values) for v in ds.data_vars]) if ds.data_vars else np.array([np.nan])
