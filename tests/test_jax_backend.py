@@ -98,3 +98,16 @@ def test_jax_gives_the_numba_posterior(hapi, family, data, kw):
         again = es.fit(fm, family, backend="jax", **kw, **settings)
         for n in names:
             np.testing.assert_array_equal(again.idata.posterior[n].values, on_jax.idata.posterior[n].values)
+
+
+def test_laplace_on_jax_is_the_numba_approximation(hapi):
+    """method="laplace" compiles the same log density with JAX: the same mode and Hessian to rounding."""
+    import warnings
+
+    fm = hapi("fluent")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", es.EcostatWarning)  # "approximate posterior"
+        numba = es.fit(fm, "mvprobit", method="laplace", draws=300, seed=0, backend="numba")
+        on_jax = es.fit(fm, "mvprobit", method="laplace", draws=300, seed=0, backend="jax")
+    for name in ("mu", "corr"):
+        np.testing.assert_allclose(on_jax.draws[name], numba.draws[name], atol=1e-6)

@@ -112,3 +112,13 @@ def test_fits_with_ecostat_likelihood_ops_warn_nothing_but_convergence(family, k
     assert not noise, noise
     assert any(action == "ignore" and pattern is not None and pattern.pattern.startswith("PyTensor could not link")
                for action, pattern, *_ in warnings.filters)
+
+
+def test_laplace_of_mvprobit_shows_only_its_own_note():
+    """method="laplace" compiles the GHK Op's object-mode call too: PyTensor's note about it is not the user's concern."""
+    fm = es.simulate(n=300, family="mvprobit", seed=1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        es.fit(fm, "mvprobit", method="laplace", draws=100, seed=0, backend="numba")
+    shown = [str(w.message) for w in caught if not isinstance(w.message, es.EcostatWarning)]
+    assert not [m for m in shown if "object mode" in m], shown

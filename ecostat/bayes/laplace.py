@@ -81,7 +81,7 @@ def laplace_sample(model, s: dict):
     from .nutpie_pyfunc import FlatModel
 
     t0 = time.perf_counter()
-    flat = FlatModel(model, mode="NUMBA" if s.get("backend") == "numba" else None)
+    flat = FlatModel(model, mode={"numba": "NUMBA", "jax": "JAX"}.get(s.get("backend")))  # None: PyTensor's C
     neg, n_grad = negative_log_density(flat.logp_dlogp)
 
     x0 = flat.point_fn(s["seed"])

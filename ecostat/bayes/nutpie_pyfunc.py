@@ -11,7 +11,9 @@ function (a PyTensor function is not safe to call from two threads at once).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import warnings
 
 import numpy as np
 
@@ -60,14 +62,16 @@ class FlatModel:
         self.names = [v.name for v in outs]
         logp_x, grad_x, *outs_x = pytensor.clone_replace([logp, grad, *outs], repl)
         self._logp_graph, self._x, self._mode, self._model = logp_x, x, mode, model
-        with model:
+        with model, _own_ops_in_object_mode():
             self.logp_dlogp = compile_pymc([x], [logp_x, grad_x], mode=mode)
             self.expand = compile_pymc([x], outs_x, mode=mode)
-        self.logp_dlogp.trust_input = self.expand.trust_input = True
-        self._value_names = [v.name for v in value_vars]
-        self._point_fn = point_fn
-        self._point_lock = threading.Lock()
-        self.shapes = [tuple(np.shape(o)) for o in self.expand(self.point_fn(0))]
+            self.logp_dlogp.trust_input = self.expand.trust_input = True
+            self._value_names = [v.name for v in value_vars]
+            self._point_fn = point_fn
+            self._point_lock = threading.Lock()
+            x0 = self.point_fn(0)
+            self.logp_dlogp(x0)  # numba compiles on the first call: that is when it says "object mode"
+            self.shapes = [tuple(np.shape(o)) for o in self.expand(x0)]
         self.coords = {name: list(values) for name, values in model.coords.items()}
         self.dims = {name: tuple(model.named_vars_to_dims[name]) for name in self.names
                      if name in model.named_vars_to_dims}
@@ -77,9 +81,10 @@ class FlatModel:
         """``x -> logp`` without the gradient (compiled on first use)."""
         if not hasattr(self, "_logp_fn"):
             from pymc.pytensorf import compile as compile_pymc
-            with self._model:
+            with self._model, _own_ops_in_object_mode():
                 self._logp_fn = compile_pymc([self._x], self._logp_graph, mode=self._mode)
-            self._logp_fn.trust_input = True
+                self._logp_fn.trust_input = True
+                self._logp_fn(self.point_fn(0))  # numba compiles on the first call
         return self._logp_fn
 
     def point_fn(self, seed) -> np.ndarray:
@@ -88,6 +93,20 @@ class FlatModel:
         with self._point_lock:
             p = self._point_fn(seed)
         return np.concatenate([np.ravel(p[name]) for name in self._value_names]).astype("float64")
+
+
+@contextlib.contextmanager
+def _own_ops_in_object_mode():
+    """Silence PyTensor's note that numba runs ecostat's own likelihood Ops in object mode.
+
+    The rasch sufficient-statistic and mvprobit GHK Ops call their compiled
+    kernel from ``perform()``, which PyTensor's numba backend runs in object
+    mode on purpose: not a user's concern. Other Ops' notes stay visible.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Numba will use object mode to run (RaschLogLik|GHKLogLik)",
+                                category=UserWarning)
+        yield
 
 
 def compile_pyfunc(model, mode: str | None = "NUMBA"):

@@ -352,6 +352,8 @@ def sample_model(model, s: dict, progressbar: bool | None = None, cache_key=None
     with _one_blas_thread():
         if s.get("method", "nuts") == "laplace":
             from .laplace import laplace_sample
+            if s.get("backend") == "jax":
+                model = _jax_ready(model)
             return laplace_sample(model() if callable(model) else model, s)
         if s["sampler"] == "pymc":
             return _sample_pymc(model() if callable(model) else model, s, progressbar)
@@ -412,24 +414,31 @@ def compiled_model(model, backend: str = "numba", cache_key=None, spec=None):
                                                      fam.prior(options, "sigma_sd"))
         return _remember(key, compiled, ["b", "sigma"])
     if backend == "jax":
-        from . import jax_backend
-        jax_backend.require_jax()
-        if callable(model):
-            from .families.rasch_stats import expression_graph
-            with expression_graph():  # JAX cannot run the rasch likelihood's numpy Op
-                model = model()
-        jax_backend.configure_jax(os.path.join(cache_dir(), "jax"))
+        model = _jax_ready(model)
         compiled = _compile_jax(_nutpie(), model)
         return _remember(key, compiled, [rv.name for rv in model.unobserved_RVs])
     model = model() if callable(model) else model
     from .nutpie_pyfunc import compile_pyfunc
-    with warnings.catch_warnings():
-        # ecostat's own likelihood Ops (rasch sufficient statistics, mvprobit's GHK) run their compiled kernel in
-        # perform(), which PyTensor's numba backend calls in object mode on purpose: not a user's concern
-        warnings.filterwarnings("ignore", message=r"Numba will use object mode to run (RaschLogLik|GHKLogLik)",
-                                category=UserWarning)
-        compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
+    compiled = compile_pyfunc(model, mode="NUMBA" if backend == "numba" else None)
     return _remember(key, compiled, [rv.name for rv in model.unobserved_RVs])
+
+
+def _jax_ready(model):
+    """JAX configured (:func:`ecostat.bayes.jax_backend.configure_jax`) and the model built for it.
+
+    ecostat's compiled likelihood Ops (rasch sufficient statistics, mvprobit's
+    GHK) run numba code JAX cannot trace, so a model still to be built is built
+    as expression graphs.
+    """
+    from . import jax_backend
+    from .families.rasch_stats import expression_graph
+
+    jax_backend.require_jax()
+    jax_backend.configure_jax(os.path.join(cache_dir(), "jax"))
+    if callable(model):
+        with expression_graph():
+            model = model()
+    return model
 
 
 def _compile_jax(nutpie, model):
