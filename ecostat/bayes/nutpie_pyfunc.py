@@ -101,11 +101,14 @@ def _own_ops_in_object_mode():
 
     The rasch sufficient-statistic and mvprobit GHK Ops call their compiled
     kernel from ``perform()``, which PyTensor's numba backend runs in object
-    mode on purpose: not a user's concern. Other Ops' notes stay visible.
+    mode on purpose: not a user's concern; numba's note that such a function
+    cannot be cached on disk is silenced too (PyTensor keeps it in memory for the
+    process). Other Ops' notes stay visible.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Numba will use object mode to run (RaschLogLik|GHKLogLik)",
                                 category=UserWarning)
+        warnings.filterwarnings("ignore", message=r'Cannot cache compiled function "numba_funcified_fgraph"')
         yield
 
 
