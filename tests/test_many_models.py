@@ -242,14 +242,18 @@ def test_rasch_op_gradient_equals_the_expression_graph(case, monkeypatch):
             np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-8)
 
 
+def _mock_rasch_fit(k: int, n: int, n_draws: int, seed: int):
+    """A rasch FitResult of simulated data with draws near the truth (no sampling): k decision-makers."""
+    fm = es.simulate(n=n, family="rasch", failure_rates=np.linspace(0.1, 0.4, k), seed=seed)
+    rng = np.random.default_rng(0)
+    draws = {"b": np.linspace(-2, -0.4, k) + 0.02 * rng.standard_normal((n_draws, k)),
+             "sigma": 1.5 + 0.02 * rng.standard_normal(n_draws)}
+    return _fit_from_draws(make_design(fm), "rasch", FitOptions(), draws)
+
+
 def test_summary_and_json_for_many_models_skip_only_the_profile_check():
     k = 20
-    fm = es.simulate(n=1000, family="rasch", failure_rates=np.linspace(0.1, 0.4, k), seed=0)
-    design = make_design(fm)
-    rng = np.random.default_rng(0)
-    draws = {"b": np.linspace(-2, -0.4, k) + 0.02 * rng.standard_normal((50, k)),
-             "sigma": 1.5 + 0.02 * rng.standard_normal(50)}
-    res = _fit_from_draws(design, "rasch", FitOptions(), draws)
+    res = _mock_rasch_fit(k, n=1000, n_draws=50, seed=0)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="PSIS-LOO is unreliable")  # 50 mock draws
         text = res.summary(classical=False).as_text()
@@ -309,12 +313,8 @@ def test_costly_loo_and_pairs_are_left_out_of_summaries_with_a_note(monkeypatch)
     from ecostat.bayes import inference_data
 
     k = 25
-    fm = es.simulate(n=600, family="rasch", failure_rates=np.linspace(0.1, 0.4, k), seed=1)
-    design = make_design(fm)
-    rng = np.random.default_rng(0)
-    draws = {"b": np.linspace(-2, -0.4, k) + 0.02 * rng.standard_normal((40, k)),
-             "sigma": 1.5 + 0.02 * rng.standard_normal(40)}
-    res = _fit_from_draws(design, "rasch", FitOptions(), draws)
+    res = _mock_rasch_fit(k, n=600, n_draws=40, seed=1)
+    design = res.design
     work = inference_data.row_log_lik_work("rasch", design, res.options, res.n_draws)
     monkeypatch.setattr(inference_data, "LOGLIK_WORK_LIMIT", work - 1)
     assert not res.loo_affordable
