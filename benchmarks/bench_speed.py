@@ -299,7 +299,7 @@ def part_e() -> None:
         print(f"    {mode.lower():<5} {g['seconds'] * 1e3:7.1f} ms (log density {g['value']:.6f})", flush=True)
 
 
-def part_f(backend: str) -> None:
+def part_f(backend: str, families: str = "latent_class,twopl") -> None:
     quiet()
     import ecostat as es
     from ecostat.bayes.families import make_design
@@ -307,7 +307,9 @@ def part_f(backend: str) -> None:
 
     print(f"(f) full NUTS at k = 100, N = 20,000, 2 chains x (1000 + 1000), backend {backend}")
     fm = es.simulate(n=20000, family="rasch", failure_rates=np.linspace(0.1, 0.45, 100), difficulty_sd=1.5, seed=100)
-    for family, names in (("latent_class", ("share", "class_rate")), ("twopl", ("b", "a"))):
+    names_of = {"latent_class": ("share", "class_rate"), "twopl": ("b", "a")}
+    for family in families.split(","):
+        names = names_of[family]
         m = Model(make_design(fm), family)
         t0 = time.perf_counter()
         nuts = m.fit(draws=1000, tune=1000, chains=2, seed=0, backend=backend)
@@ -327,7 +329,9 @@ def main() -> None:
     ap.add_argument("--baseline", default=None, help="checkout of the code before (for part b)")
     ap.add_argument("--a-only-baseline", action="store_true", help="(a) only the code before (with --baseline)")
     ap.add_argument("--skip-target", action="store_true", help="(c) without the k = 1000, N = 100,000 fit")
-    ap.add_argument("--f-backend", default="jax", choices=("jax", "numba"), help="backend of part (f)")
+    ap.add_argument("--f-backend", default="numba", choices=("jax", "numba"),
+                    help="backend of part (f) (numba: the default on a CPU, with twopl's compiled kernel)")
+    ap.add_argument("--f-families", default="latent_class,twopl", help="families of part (f), comma-separated")
     args = ap.parse_args()
     quiet()
     import pymc
@@ -345,7 +349,7 @@ def main() -> None:
     if "e" in args.parts:
         part_e()
     if "f" in args.parts:
-        part_f(args.f_backend)
+        part_f(args.f_backend, args.f_families)
     print(f"load average (1 min) at end {os.getloadavg()[0]:.1f}")
 
 

@@ -107,9 +107,12 @@ def test_slow_fit_warns_before_it_starts():
     rng = np.random.default_rng(0)
     F = (rng.random((3000, 60)) < 0.3).astype(int)  # 3000 distinct profiles x 60 models
     fm = es.FailureMatrix(F)
-    m = Model(make_design(fm), "twopl")
+    m = Model(make_design(fm), "twopl", FitOptions(link="probit"))  # the general product, no kernel
     assert estimated_gradient_seconds(m.design, m.options, "twopl") > 1e-2
-    assert estimated_gradient_seconds(m.design, m.options, "rasch") < 1e-3  # sufficient statistics
+    assert estimated_gradient_seconds(m.design, FitOptions(), "rasch") < 1e-3  # sufficient statistics
+    logit = FitOptions()  # the logit twopl kernel: two numbers per row
+    assert estimated_gradient_seconds(m.design, logit, "twopl", "nutpie") < 0.1 * estimated_gradient_seconds(
+        m.design, logit, "twopl")
     with pytest.raises(EcostatWarning, match="will take about.*backend='jax'"):
         with warnings.catch_warnings():
             warnings.simplefilter("error", EcostatWarning)
@@ -165,3 +168,11 @@ def test_target_accept_defaults_per_model():
         res = Model(many, "rasch").fit(draws=30, tune=30, chains=1, seed=0)
         given = Model(many, "rasch").fit(draws=30, tune=30, chains=1, seed=0, target_accept=0.9)
     assert res.settings["target_accept"] == 0.8 and given.settings["target_accept"] == 0.9
+
+
+def test_rasch_callback_refuses_a_point_of_the_wrong_size():
+    from ecostat.bayes import rasch_kernel
+
+    design = make_design(es.simulate(n=300, failure_rates=[0.2, 0.3, 0.4], seed=0))
+    with pytest.raises(ValueError, match="model has 4"):
+        rasch_kernel.logp_dlogp(np.zeros(3), design, FitOptions(), 2.55, 2.55)

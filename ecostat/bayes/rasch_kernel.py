@@ -17,8 +17,9 @@ with :func:`~ecostat.bayes.families.latent_trait.trait_quadrature` nodes (the
 PyMC model's grid: more than ``quadrature`` when k is large, so that the grid
 resolves each instance's posterior of difficulty, whose sd shrinks like
 ``2 / sqrt(k)``). This module writes it, with its analytic gradient, as a numba
-function compiled once per machine (``cache=True``) that releases the GIL, so
-nutpie's chains run in parallel. Two things make one evaluation cheap at large k
+function compiled once per machine (``cache=True``), which nutpie calls as a C
+function (:mod:`ecostat.bayes.cfunc_model`), so no Python runs per leapfrog step
+and the chains run in parallel. Two things make one evaluation cheap at large k
 (docs/architecture.md §8):
 
 1. **No transcendental function per (node, model).** ``S_m`` at a node is
@@ -81,16 +82,34 @@ def _arguments(design, options, b_sd: float, sigma_sd: float) -> tuple:
 
 
 def _workspace(k: int, Q: int, M: int) -> tuple:
-    """Per-chain scratch arrays of the kernel (a chain's thread owns its own)."""
+    """Scratch arrays of one direct call of the kernel (:func:`nodes_used`; the C callback makes its own)."""
     return (np.empty(k + 1), np.empty((M, Q)), np.empty((M, Q), dtype=np.bool_), np.empty((M, Q)), np.empty(Q),
             np.empty(Q), np.empty(k), np.empty(k), np.empty(k), np.zeros(1, dtype=np.int64))
 
 
+def _packed(design, options, b_sd: float, sigma_sd: float):
+    """The C callbacks' data (:func:`ecostat.bayes.cfunc_model.pack`)."""
+    from .cfunc_model import pack
+    from .rasch_numba import HEADER
+
+    nodes, log_wq, masks, use_mask, cell_mask, cell_t, cell_count, failures, b_sd, sigma_sd = _arguments(
+        design, options, b_sd, sigma_sd)
+    return pack([len(failures), len(nodes), len(masks), len(cell_count), int(use_mask)],
+                [nodes, log_wq, masks, cell_mask, cell_t, cell_count, failures, np.array([b_sd, sigma_sd])], HEADER)
+
+
 def logp_dlogp(x, design, options, b_sd: float, sigma_sd: float) -> tuple[float, np.ndarray]:
-    """Log density and gradient at ``x = (b_1..b_k, log sigma)`` (for tests and callers outside nutpie)."""
-    args = _arguments(design, options, b_sd, sigma_sd)
-    grad, *work = _workspace(design.k, len(args[0]), len(args[2]))
-    value = _get_kernel()(np.asarray(x, dtype=float), *args, grad, *work)
+    """Log density and gradient at ``x = (b_1..b_k, log sigma)``, through the C callback nutpie calls.
+
+    For tests and callers outside nutpie; a value or gradient that is not
+    finite is returned as it is (nutpie rejects the step).
+    """
+    from .cfunc_model import evaluate
+    from .rasch_numba import logp_cfunc
+
+    value, grad, code = evaluate(logp_cfunc, _packed(design, options, b_sd, sigma_sd), x)
+    if code not in (0, 3, 4):
+        raise ValueError(f"x has {np.size(x)} values; the model has {design.k + 1} (b_1..b_k, log sigma)")
     return value, grad
 
 
@@ -103,27 +122,16 @@ def nodes_used(x, design, options, b_sd: float = 2.55, sigma_sd: float = 2.55) -
 
 
 def compile_rasch_kernel(design, options, b_sd: float, sigma_sd: float):
-    """nutpie model of the pooled logit rasch posterior (trace: ``b`` with dim ``model``, ``sigma``)."""
-    from nutpie.compiled_pyfunc import from_pyfunc
+    """nutpie model of the pooled logit rasch posterior (trace: ``b`` with dim ``model``, ``sigma``).
 
-    kernel = _get_kernel()
-    args = _arguments(design, options, b_sd, sigma_sd)
-    k, Q, M = design.k, len(args[0]), len(args[2])
+    nutpie calls the C callbacks of :mod:`ecostat.bayes.rasch_numba` directly
+    (:mod:`ecostat.bayes.cfunc_model`): no Python per leapfrog step, and the
+    chains run in parallel.
+    """
+    from .cfunc_model import nutpie_model
+    from .rasch_numba import expand_cfunc, logp_cfunc
 
-    def make_logp():
-        grad, *work = _workspace(k, Q, M)
-
-        def logp_fn(x):
-            value = kernel(x, *args, grad, *work)
-            return value, grad.copy()
-
-        return logp_fn
-
-    def make_expand(seed1, seed2, chain):
-        def expand(x):
-            return {"b": np.array(x[:k]), "sigma": np.array(math.exp(x[k]))}
-
-        return expand
+    k = design.k
 
     def initial_point(seed):
         # PyMC's "jitter" initialization: the support point (b = 0, sigma = sigma_sd) plus U(-1, 1) on the
@@ -131,8 +139,5 @@ def compile_rasch_kernel(design, options, b_sd: float, sigma_sd: float):
         rng = np.random.default_rng(seed)
         return np.concatenate([rng.uniform(-1, 1, k), [math.log(sigma_sd) + rng.uniform(-1, 1)]])
 
-    grad, *work = _workspace(k, Q, M)
-    kernel(np.zeros(k + 1), *args, grad, *work)  # compile (or load from the cache) now
-    return from_pyfunc(k + 1, make_logp, make_expand, [np.dtype("float64")] * 2, [(k,), ()], ["b", "sigma"],
-                       coords={"model": list(design.models)}, dims={"b": ("model",)},
-                       make_initial_point_fn=initial_point)
+    return nutpie_model(logp_cfunc, expand_cfunc, _packed(design, options, b_sd, sigma_sd), k + 1,
+                        ["b", "sigma"], [(k,), ()], {"model": design.models}, {"b": ("model",)}, initial_point)

@@ -13,8 +13,11 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
-__all__ = ["CUT", "CHUNK", "kernel"]
+from .cfunc_numba import EXPAND_SIG, LOGP_SIG, column_used, pointer, status
+
+__all__ = ["CUT", "CHUNK", "HEADER", "expand_cfunc", "kernel", "logp_cfunc"]
 
 #: nodes whose log integrand lies more than CUT below the cell's maximum are skipped
 CUT = 40.0
@@ -166,11 +169,7 @@ def kernel(x, nodes, log_wq, masks, use_mask, cell_mask, cell_t, cell_count, fai
         grad[j] = failures[j]
     g_ls = 0.0
     for q in range(Q):
-        any_v = False
-        for m in range(M):
-            if V[m, q] != 0.0:
-                any_v = True
-        if not any_v:
+        if not column_used(V, q):
             continue
         n_used += 1
         th = sigma * nodes[q]
@@ -195,3 +194,48 @@ def kernel(x, nodes, log_wq, masks, use_mask, cell_mask, cell_t, cell_count, fai
     grad[k] = g_ls - (sigma / sigma_sd) ** 2 + 1.0
     return value
 
+
+# The kernel as nutpie's C callbacks (:mod:`ecostat.bayes.cfunc_model`); the model's arrays reach them through the
+# int64 header built by :func:`ecostat.bayes.rasch_kernel.compile_rasch_kernel`.
+
+#: fields of the int64 header behind ``user_data``
+HEADER = ("k", "Q", "M", "C", "use_mask", "nodes", "log_wq", "masks", "cell_mask", "cell_t", "cell_count",
+          "failures", "scales")
+
+
+@numba.cfunc(LOGP_SIG, cache=True, error_model="numpy")
+def logp_cfunc(dim, x_, grad_, logp_, data_):
+    """nutpie's log-density callback: 0 on success, 3 (gradient) or 4 (value) when not finite."""
+    h = numba.carray(data_, (13,), dtype=np.int64)
+    k, Q, M, C = h[0], h[1], h[2], h[3]
+    if dim != k + 1:
+        return -1
+    x = numba.carray(x_, (k + 1,))
+    grad = numba.carray(grad_, (k + 1,))
+    nodes = numba.carray(pointer(h[5]), (Q,), dtype=np.float64)
+    log_wq = numba.carray(pointer(h[6]), (Q,), dtype=np.float64)
+    masks = numba.carray(pointer(h[7]), (M, k), dtype=np.float64)
+    cell_mask = numba.carray(pointer(h[8]), (C,), dtype=np.int64)
+    cell_t = numba.carray(pointer(h[9]), (C,), dtype=np.float64)
+    cell_count = numba.carray(pointer(h[10]), (C,), dtype=np.float64)
+    failures = numba.carray(pointer(h[11]), (k,), dtype=np.float64)
+    scales = numba.carray(pointer(h[12]), (2,), dtype=np.float64)
+    # this call's scratch arrays (chains call at once from their own threads)
+    value = kernel(x, nodes, log_wq, masks, h[4] != 0, cell_mask, cell_t, cell_count, failures, scales[0],
+                   scales[1], grad, np.empty((M, Q)), np.empty((M, Q), dtype=np.bool_), np.empty((M, Q)),
+                   np.empty(Q), np.empty(Q), np.empty(k), np.empty(k), np.empty(k), np.zeros(1, dtype=np.int64))
+    logp_[0] = value
+    return status(value, grad)
+
+
+@numba.cfunc(EXPAND_SIG, cache=True)
+def expand_cfunc(dim, n_out, x_, out_, data_):
+    """nutpie's trace callback: ``(b_1..b_k, sigma)`` from ``(b_1..b_k, log sigma)``."""
+    if n_out != dim:
+        return -1
+    x = numba.carray(x_, (dim,))
+    out = numba.carray(out_, (n_out,))
+    for j in range(dim - 1):
+        out[j] = x[j]
+    out[dim - 1] = math.exp(x[dim - 1])
+    return 0

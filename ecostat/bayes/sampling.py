@@ -7,8 +7,9 @@ returns an ``arviz.InferenceData``.
 Samplers (``sampler=``):
 
 * ``"nutpie"`` (default): nutpie's NUTS (Rust) on the model's log-density and
-  gradient: for the pooled logit rasch model a hand-written numba kernel
-  (:mod:`ecostat.bayes.rasch_kernel`, cached on disk by numba), otherwise
+  gradient: for the pooled logit rasch and twopl models a hand-written numba
+  kernel that nutpie calls as a C function (:mod:`ecostat.bayes.kernels`, cached
+  on disk by numba; the chains run in parallel), otherwise
   compiled by PyTensor with ``backend="numba"`` (the default on a CPU; PyTensor
   caches the compiled code on disk), ``"c"`` (PyTensor's C backend, cached in its
   compile directory) or ``"jax"`` (nutpie's JAX path, :mod:`ecostat.bayes.jax_backend`;
@@ -57,9 +58,14 @@ _MAX_COMPILED = 8
 SECONDS_PER_ROW_NODE_MODEL = 7.0e-10
 SECONDS_PER_RASCH_ELEMENT = 2.0e-8
 #: seconds per (grid node, decision-maker) of the numba rasch kernel (BENCHMARKS.md, many decision-makers: 1.7 ms at
-#: k = 1,000 on 471 nodes, 0.057 ms at k = 100 on 150) and its fixed cost per call (the Python callback)
+#: k = 1,000 on 471 nodes, 0.057 ms at k = 100 on 150) and a kernel's fixed cost per call from nutpie (C callback)
 SECONDS_PER_KERNEL_ELEMENT = 3.6e-9
-KERNEL_CALL_SECONDS = 3.0e-5
+KERNEL_CALL_SECONDS = 6.0e-6
+#: seconds per profile row, and per (row, decision-maker), of the twopl kernel (BENCHMARKS.md: 6.2 ms for 19,971 rows
+#: at k = 100, 9.2 ms for 5,000 rows at k = 1,000), plus its softplus sums per (node, decision-maker)
+SECONDS_PER_TWOPL_ROW = 3.0e-7
+SECONDS_PER_TWOPL_ROW_MODEL = 1.5e-9
+SECONDS_PER_TWOPL_NODE_MODEL = 1.0e-8
 #: seconds per (profile row, QMC point, decision-maker) of mvprobit's GHK kernel (BENCHMARKS.md, mvprobit: 1.9 ms
 #: per log density + gradient on LSAT's 30 rows x 1,024 points x 5 items)
 SECONDS_PER_GHK_ELEMENT = 1.2e-8
@@ -198,7 +204,8 @@ def estimated_gradient_seconds(design, options, family: str, sampler: str | None
     sufficient statistics instead: (decision-makers + cells) x nodes per stratum
     times :data:`SECONDS_PER_RASCH_ELEMENT`, or, where nutpie runs the numba
     kernel (``sampler="nutpie"``, pooled logit rasch), nodes x decision-makers
-    times :data:`SECONDS_PER_KERNEL_ELEMENT`. The nodes are those of
+    times :data:`SECONDS_PER_KERNEL_ELEMENT`; the pooled logit twopl kernel
+    costs per profile row (:data:`SECONDS_PER_TWOPL_ROW`). The nodes are those of
     :func:`~ecostat.bayes.families.latent_trait.trait_quadrature` (more than
     ``quadrature`` for large k). The constants are calibrated in
     ``benchmarks/bench_speed.py`` (parts b, c2) on a 2-core machine.
@@ -216,10 +223,14 @@ def estimated_gradient_seconds(design, options, family: str, sampler: str | None
     rows, k, U = len(design.counts), design.k, design.n_strata
     grid = trait_quadrature(k, options.quadrature)
     nodes = {"latent_class": options.n_classes, "independence": 1, "hard_easy": 2}.get(family, grid)
-    if family == "rasch" and options.link == "logit":
-        from .rasch_kernel import applies
+    from .kernels import kernel_for
 
-        if sampler == "nutpie" and applies(design, family, options):
+    kernel = kernel_for(design, family, options) if sampler == "nutpie" else None
+    if kernel is not None and family == "twopl":
+        return (rows * (SECONDS_PER_TWOPL_ROW + SECONDS_PER_TWOPL_ROW_MODEL * k)
+                + SECONDS_PER_TWOPL_NODE_MODEL * grid * k + KERNEL_CALL_SECONDS)
+    if family == "rasch" and options.link == "logit":
+        if kernel is not None:
             return SECONDS_PER_KERNEL_ELEMENT * grid * k + KERNEL_CALL_SECONDS
         return SECONDS_PER_RASCH_ELEMENT * U * grid * (k + min(rows, k + 1)) + 5e-5
     if family == "mvprobit":
@@ -236,9 +247,10 @@ def estimated_fit_seconds(design, options, family: str, settings: dict) -> float
     steps = 2.0 + 5.0 * d ** 0.3  # 7 at AFNET, 23 at k = 300, 45 at k = 1000 (rasch, target_accept 0.95)
     # smaller steps take more of them: 31 per draw at 0.95 and 15 at 0.8 (rasch, k = 1,000; BENCHMARKS.md)
     steps *= float(np.clip(0.5 + (settings.get("target_accept", TARGET_ACCEPT) - 0.8) / 0.3, 0.4, 1.5))
-    from .rasch_kernel import applies
-    # chains run side by side where the log density releases the GIL: PyMC's processes and the rasch kernel
-    kernel = settings["sampler"] == "nutpie" and settings.get("backend") in ("numba", "c") and applies(design, family, options)
+    from .kernels import kernel_for
+    # chains run side by side where the log density needs no GIL: PyMC's processes and the compiled kernels
+    kernel = (settings["sampler"] == "nutpie" and settings.get("backend") in ("numba", "c")
+              and kernel_for(design, family, options) is not None)
     parallel = min(settings["cores"], settings["chains"]) if settings["sampler"] == "pymc" or kernel else 1
     return per * steps * (settings["draws"] + settings["tune"]) * settings["chains"] / max(1, parallel)
 
@@ -252,12 +264,14 @@ def warn_if_slow(design, options, family: str, settings: dict) -> float:
         hint = "" if settings.get("method") == "laplace" else (
             " For a quick look, method='laplace' approximates the posterior with a few hundred gradients;"
             " fewer draws or decision-makers also help.")
+        from .kernels import kernel_for
         from .rasch_kernel import applies
         if (applies(design, family, options) and settings.get("method") != "laplace"
                 and settings.get("target_accept", 0) > LARGE_RASCH_TARGET_ACCEPT):
             hint += (" The pooled rasch posterior has no funnel: target_accept=0.8 about halves the leapfrog steps "
                      "(BENCHMARKS.md).")
-        elif settings.get("method") != "laplace" and settings.get("backend") == "numba" and per > 0.01:
+        elif (settings.get("method") != "laplace" and settings.get("backend") == "numba" and per > 0.01
+              and kernel_for(design, family, options) is None):
             hint += (" backend='jax' (pip install jax) fuses the log density with XLA: 2.8x faster per gradient for "
                      "twopl at k = 100 on 2 CPU cores, and it uses a GPU where there is one (BENCHMARKS.md).")
         warnings.warn(f"this {family} {what} of {design.n_instances} instances x {design.k} decision-makers "
@@ -399,20 +413,16 @@ def _nutpie():
 
 def compiled_model(model, backend: str = "numba", cache_key=None, spec=None):
     """The nutpie model of a ``pymc.Model`` (or a builder), compiled once per ``cache_key`` in this process."""
-    from . import rasch_kernel
+    from .kernels import compile_kernel, kernel_for
 
-    kernel = backend in ("numba", "c") and spec is not None and rasch_kernel.applies(*spec)
+    kernel = backend in ("numba", "c") and spec is not None and kernel_for(*spec) is not None
     key = None if cache_key is None else (cache_key, "kernel" if kernel else backend)
     if key is not None and key in _COMPILED:
         _COMPILED.move_to_end(key)
         return _COMPILED[key]
     if kernel:
-        design, family, options = spec
-        from .families import get_family
-        fam = get_family(family)
-        compiled = rasch_kernel.compile_rasch_kernel(design, options, fam.prior(options, "b_sd"),
-                                                     fam.prior(options, "sigma_sd"))
-        return _remember(key, compiled, ["b", "sigma"])
+        compiled, names = compile_kernel(*spec)
+        return _remember(key, compiled, names)
     if backend == "jax":
         model = _jax_ready(model)
         compiled = _compile_jax(_nutpie(), model)

@@ -364,10 +364,17 @@ class MixtureFamily(Family):
 
         PT = pytensor_namespace()
         params = self.graph_parameters(design, options)
-        log_w, log_p1, log_p0, _ = self.components(params, design, options, PT)
-        ll = _row_terms(log_w, log_p1, log_p0, design, PT)
-        row_ll = PT.logsumexp(ll, axis=-1)
+        row_ll = PT.logsumexp(self.row_terms(params, design, options, PT), axis=-1)
         pm.Potential("loglik", pt.dot(design.counts.astype(float), row_ll))
+
+    def row_terms(self, params: dict, design: Design, options: FitOptions, xp):
+        """Log joint of each profile row and latent value, ``(..., R, Q)``: the likelihood's only input.
+
+        From :meth:`components` (:func:`_row_terms`); a family whose components
+        have more structure may compute it for less.
+        """
+        log_w, log_p1, log_p0, _ = self.components(params, design, options, xp)
+        return _row_terms(log_w, log_p1, log_p0, design, xp)
 
     def _chunks(self, draws: dict, design: Design, per_draw: int):
         S = len(next(iter(draws.values())))
@@ -391,8 +398,7 @@ class MixtureFamily(Family):
     def row_log_lik(self, draws: dict, design: Design, options: FitOptions) -> np.ndarray:
         out = []
         for chunk in self._chunks(draws, design, _per_draw(design, options)):
-            log_w, log_p1, log_p0, _ = self.components(chunk, design, options, NP)
-            out.append(NP.logsumexp(_row_terms(log_w, log_p1, log_p0, design, NP), axis=-1))
+            out.append(NP.logsumexp(self.row_terms(chunk, design, options, NP), axis=-1))
         return np.concatenate(out, axis=0)
 
     def mixture_moments(self, draws: dict, design: Design, options: FitOptions,

@@ -30,7 +30,7 @@ from ...errors import EcostatError
 from .backend import pytensor_namespace
 from .base import FitOptions, MixtureFamily
 from .design import Design
-from .rasch_stats import rasch_loglik, rasch_loglik_op, rasch_statistics, use_op
+from .rasch_stats import _unique_masks, rasch_loglik, rasch_loglik_op, rasch_statistics, use_op
 from .simulation import Simulated, SimulationSetup, check_levels, draw_groups
 
 __all__ = ["Rasch", "TwoPL", "normal_grid", "trait_quadrature"]
@@ -79,6 +79,18 @@ def trait_quadrature(k: int, quadrature: int) -> int:
     """
     need = int(np.ceil(1.0 + 18.0 * SIGMA_RESOLVED * RESOLUTION * np.sqrt(k) / 2.0))
     return max(int(quadrature), need)
+
+
+def _mask_layout(design: Design) -> tuple[np.ndarray, np.ndarray] | None:
+    """Distinct masks of observed cells ``(M, k)`` and each row's mask, where strata x masks are fewer than rows.
+
+    Else None: the per-row softplus sums would cost as much as the general product.
+    """
+    observed = design.patterns >= 0
+    masks, mask_of = _unique_masks(observed)
+    if design.n_strata * len(masks) >= len(observed):
+        return None
+    return masks.astype(float), mask_of.reshape(-1).astype(np.int64)
 
 
 class _LatentTrait(MixtureFamily):
@@ -176,6 +188,44 @@ class _LatentTrait(MixtureFamily):
         else:
             log_p1, log_p0 = xp.log_sigmoid(eta), xp.log_sigmoid(-eta)
         return log_w, log_p1, log_p0, theta
+
+    def row_terms(self, params: dict, design: Design, options: FitOptions, xp):
+        """Log joint of each profile row and node; with the logit link, in O(R (k + Q)) instead of O(R Q k).
+
+        With the logit link the log-probability of a failure minus that of a
+        success is the linear predictor itself, ``eta_qj = a_j theta_q + b_j``, and
+        the log-probability of a success is ``-softplus(eta_qj)``. So the log joint
+        of profile row r (failures y_rj, observed cells m_rj) at node q is
+
+            log w_q + A_r theta_q + B_r - S_{m(r)}(q),
+            A_r = sum_j y_rj a_j,   B_r = sum_j y_rj b_j,   S_m(q) = sum_j m_j softplus(eta_qj),
+
+        two numbers per row, and one softplus sum per node and distinct mask of
+        observed cells (one with complete data): the same value as the general
+        product (:meth:`MixtureFamily.row_terms`), for about k + Q operations per
+        row instead of Q k. Used where the masks are fewer than the rows; the
+        probit link takes the general product.
+        """
+        shape = _mask_layout(design) if options.link == "logit" else None
+        if shape is None:
+            return super().row_terms(params, design, options, xp)
+        masks, mask_of = shape
+        log_w, eta, theta, b = self._linear(params, design, options, xp)
+        y1 = (design.patterns == 1).astype(float)
+        A = xp.matmul(y1, params["a"][..., :, None])[..., 0] if self.loadings else y1.sum(axis=1)  # (..., R)
+        soft = xp.matmul(masks, xp.swapaxes(xp.softplus(eta), -1, -2))  # (..., U, M, Q)
+        U, M = design.n_strata, len(masks)
+        if U == 1:
+            B = xp.matmul(y1, b[..., 0, :, None])[..., 0]
+            S = soft[..., 0, :, :] if M == 1 else xp.take(soft[..., 0, :, :], mask_of, axis=soft.ndim - 3)
+            return (xp.expand_dims(log_w[..., 0, :], -2) + xp.expand_dims(A, -1) * xp.expand_dims(theta[..., 0, :], -2) + xp.expand_dims(B, -1) - S)
+        s = design.strata
+        B = xp.sum(y1 * xp.take(b, s, axis=b.ndim - 2), axis=-1)
+        lead = tuple(soft.shape[:-3]) if xp.name == "numpy" else ()
+        S = xp.take(soft.reshape(lead + (U * M, soft.shape[-1])), s * M + mask_of, axis=soft.ndim - 3)
+        lw = xp.take(log_w, s, axis=theta.ndim - 2)
+        th = xp.take(theta, s, axis=theta.ndim - 2)
+        return lw + xp.expand_dims(A, -1) * th + xp.expand_dims(B, -1) - S
 
     def uses_sufficient_statistics(self, options: FitOptions) -> bool:
         """Whether :meth:`build` writes the likelihood through rasch's sufficient statistics (logit rasch)."""

@@ -1,0 +1,56 @@
+"""numba pieces shared by the kernels' C callbacks (:mod:`ecostat.bayes.cfunc_model`).
+
+nutpie's callback signatures, the header's addresses as pointers, the return
+code of a log-density evaluation, and a test the kernels' gradients share.
+Importing this module imports numba.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+from numba.core import cgutils, types
+from numba.extending import intrinsic
+
+__all__ = ["EXPAND_SIG", "LOGP_SIG", "column_used", "pointer", "status"]
+
+#: ``logp(dim, x, gradient, logp, user_data) -> code``, as nutpie calls it
+LOGP_SIG = types.int64(types.uint64, types.CPointer(types.double), types.CPointer(types.double),
+                       types.CPointer(types.double), types.voidptr)
+#: ``expand(dim, n_expanded, x, out, user_data) -> code``
+EXPAND_SIG = types.int64(types.uint64, types.uint64, types.CPointer(types.double), types.CPointer(types.double),
+                         types.voidptr)
+
+_plain = numba.njit(cache=True, nogil=True, error_model="numpy")
+
+
+@intrinsic
+def pointer(typingctx, address):
+    """The int64 ``address`` as a ``void*`` (for ``numba.carray``)."""
+    sig = types.voidptr(address)
+
+    def codegen(context, builder, signature, args):
+        return builder.inttoptr(args[0], cgutils.voidptr_t)
+
+    return sig, codegen
+
+
+@_plain
+def status(value, grad):
+    """nutpie's code for an evaluation: 0, 3 if the gradient is not finite, 4 if the value is not."""
+    for j in range(grad.shape[0]):
+        if not math.isfinite(grad[j]):
+            return 3
+    if not math.isfinite(value):
+        return 4
+    return 0
+
+
+@_plain
+def column_used(V, q):
+    """Whether any row of V has weight at node q (a node no row used adds nothing to the gradient)."""
+    for m in range(V.shape[0]):
+        if V[m, q] != 0.0:
+            return True
+    return False

@@ -1,0 +1,84 @@
+"""The pooled logit twopl model's log-density and gradient as compiled C callbacks for nutpie.
+
+For ``fail ~ model + (1 | instance)`` with ``family="twopl"`` and the logit link
+(no group, covariates or model-by-group effects) the log posterior density on
+the sampler's unconstrained scale ``(b, log a)`` is
+
+    sum_j [log N(b_j; 0, b_sd) + log N(log a_j; 0, a_sd)] + sum_j b_j F_j
+      + sum_r n_r log sum_q w_q exp(A_r x_q - S_{m(r)}(x_q)),
+
+    A_r = sum_{j: y_rj = 1} a_j,   S_m(x) = sum_{j in m} log(1 + e^{a_j x + b_j}),
+
+on the trapezoid grid of :func:`~ecostat.bayes.families.latent_trait.normal_grid`
+with :func:`~ecostat.bayes.families.latent_trait.trait_quadrature` nodes (the
+PyMC model's; rows r of the profile table with counts n_r and observed-cell
+masks m(r); F_j the failures of model j): the identity of
+:meth:`ecostat.bayes.families.latent_trait._LatentTrait.row_terms` (with the
+logit link the log-odds of a failure is the linear predictor) makes each row's
+integrand depend on one number, A_r. Each row's log integrand is concave in x,
+so, as in :mod:`ecostat.bayes.rasch_kernel`, only the nodes within
+:data:`ecostat.bayes.rasch_numba.CUT` of its maximum are evaluated, and the
+softplus sums are computed once per (mask, node) used. One evaluation at k = 100
+and 20,000 distinct rows costs about R x 30 exponentials plus R x k additions
+(BENCHMARKS.md), against R x Q x k multiply-adds for the general product.
+tests/test_twopl_kernel.py checks value and gradient against PyMC's compiled
+``logp``, complete and with missing cells.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["applies", "compile_twopl_kernel", "logp_dlogp"]
+
+
+def applies(design, family: str, options) -> bool:
+    """Whether the kernel is the model: pooled logit twopl (one stratum, no model-by-group effects)."""
+    return (family == "twopl" and options.link == "logit" and design.n_strata == 1 and design.n_groups == 1
+            and not design.covariate_names and not options.model_by_group)
+
+
+def _packed(design, options, b_sd: float, a_sd: float):
+    """The C callbacks' data (:func:`ecostat.bayes.cfunc_model.pack`): rows sorted by (mask, failures)."""
+    from .cfunc_model import pack
+    from .families.latent_trait import normal_grid, trait_quadrature
+    from .families.rasch_stats import _unique_masks
+    from .twopl_numba import HEADER
+
+    P, counts = design.patterns, design.counts.astype(float)
+    masks, mask_of = _unique_masks(P >= 0)
+    fails = P == 1
+    order = np.lexsort((fails.sum(axis=1), mask_of))  # the walk to each row's maximum starts at the previous one
+    rows, cols = np.nonzero(fails[order])
+    ptr = np.searchsorted(rows, np.arange(len(order) + 1))
+    x, log_wq = normal_grid(trait_quadrature(design.k, options.quadrature))
+    F = (fails * counts[:, None]).sum(axis=0)
+    return pack([design.k, len(x), len(masks), len(order), len(cols), int(not design.complete)],
+                [x, log_wq, masks.astype(float), mask_of[order].astype(np.int64), counts[order],
+                 ptr.astype(np.int64), cols.astype(np.int64), F, np.array([b_sd, a_sd], dtype=float)], HEADER)
+
+
+def logp_dlogp(theta, design, options, b_sd: float, a_sd: float) -> tuple[float, np.ndarray]:
+    """Log density and gradient at ``theta = (b_1..b_k, log a_1..log a_k)`` through the callback nutpie calls."""
+    from .cfunc_model import evaluate
+    from .twopl_numba import logp_cfunc
+
+    value, grad, code = evaluate(logp_cfunc, _packed(design, options, b_sd, a_sd), theta)
+    if code not in (0, 3, 4):
+        raise ValueError(f"theta has {np.size(theta)} values; the model has {2 * design.k} (b, log a)")
+    return value, grad
+
+
+def compile_twopl_kernel(design, options, b_sd: float, a_sd: float):
+    """nutpie model of the pooled logit twopl posterior (trace: ``b`` and ``a`` with dim ``model``)."""
+    from .cfunc_model import nutpie_model
+    from .twopl_numba import expand_cfunc, logp_cfunc
+
+    k = design.k
+
+    def initial_point(seed):
+        # PyMC's "jitter" initialization: the support point (b = 0, a = 1) plus U(-1, 1) on the unconstrained scale
+        return np.random.default_rng(seed).uniform(-1, 1, 2 * k)
+
+    return nutpie_model(logp_cfunc, expand_cfunc, _packed(design, options, b_sd, a_sd), 2 * k, ["b", "a"],
+                        [(k,), (k,)], {"model": design.models}, {"b": ("model",), "a": ("model",)}, initial_point)
