@@ -109,3 +109,30 @@ def test_row_terms_of_the_logit_latent_trait_equal_the_general_product():
                 p = fam._draw_params(draws, design)
                 np.testing.assert_allclose(fam.row_terms(p, design, options, NP),
                                            MixtureFamily.row_terms(fam, p, design, options, NP), rtol=1e-12, atol=1e-10)
+
+
+@pytest.mark.parametrize("family", ["rasch", "twopl"])
+def test_laplace_through_a_kernel_equals_laplace_through_the_graph(family):
+    """``method="laplace"`` uses the kernel nutpie would sample (CallbackFlat): the same mode and curvature as
+    PyTensor's compiled graph (FlatModel), so the same draws up to the optimizer's tolerance."""
+    from ecostat.bayes.cfunc_model import CallbackFlat
+    from ecostat.bayes.kernels import compile_kernel
+    from ecostat.bayes.laplace import laplace_sample
+    from ecostat.bayes.model import Model
+    from ecostat.bayes.sampling import sampler_settings
+
+    m = Model(make_design(_matrix(5, n=2000, seed=7)), family)
+    s = sampler_settings(draws=500, seed=0, method="laplace")
+    flat = CallbackFlat(compile_kernel(m.design, m.family, m.options)[0])
+    assert flat.names == (["b", "sigma"] if family == "rasch" else ["b", "a"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kernel = laplace_sample(None, s, flat)
+        graph = laplace_sample(m.build(), s)
+    for name in flat.names:
+        np.testing.assert_allclose(kernel.posterior[name].values, graph.posterior[name].values, rtol=1e-4, atol=1e-5)
+    assert kernel.posterior.attrs["pareto_k"] == pytest.approx(graph.posterior.attrs["pareto_k"], abs=0.02)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = m.fit(method="laplace", draws=500, seed=0)
+    np.testing.assert_array_equal(res.draws["b"], kernel.posterior["b"].values.reshape(500, -1))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Packed", "evaluate", "nutpie_model", "pack"]
+__all__ = ["CallbackFlat", "Packed", "evaluate", "nutpie_model", "pack"]
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,51 @@ def pack(sizes: list[int], arrays: list[np.ndarray], fields: tuple[str, ...]) ->
     return Packed(header, arrays)
 
 
+_DOUBLES = ctypes.POINTER(ctypes.c_double)
+
+
 def evaluate(logp_cfunc, packed: Packed, x) -> tuple[float, np.ndarray, int]:
-    """``(value, gradient, code)`` of the log-density callback at ``x``, as nutpie would call it (for tests)."""
+    """``(value, gradient, code)`` of the log-density callback at ``x``, as nutpie would call it."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     grad, value = np.empty_like(x), np.empty(1)
-    ptr = ctypes.POINTER(ctypes.c_double)
-    code = logp_cfunc.ctypes(x.size, x.ctypes.data_as(ptr), grad.ctypes.data_as(ptr), value.ctypes.data_as(ptr),
-                             packed.header.ctypes.data_as(ctypes.c_void_p))
+    code = logp_cfunc.ctypes(x.size, x.ctypes.data_as(_DOUBLES), grad.ctypes.data_as(_DOUBLES),
+                             value.ctypes.data_as(_DOUBLES), packed.header.ctypes.data_as(ctypes.c_void_p))
     return float(value[0]), grad, int(code)
+
+
+class CallbackFlat:
+    """A compiled kernel model (:func:`nutpie_model`) as flat-vector functions, for ``method="laplace"``.
+
+    The interface of :class:`ecostat.bayes.nutpie_pyfunc.FlatModel`: ``n``,
+    ``logp_dlogp``, ``logp``, ``expand``, ``point_fn``, ``names``, ``coords``,
+    ``dims``; the same callbacks nutpie calls, through ctypes.
+    """
+
+    def __init__(self, compiled):
+        self._compiled = compiled
+        self._packed = Packed(compiled.user_data, tuple(compiled.shared_data.values()))
+        self.n = int(compiled.n_dim)
+        self.names, self._slices, self._shapes = (list(v) for v in compiled.shape_info)
+        self.coords = {name: list(v) for name, v in compiled.coords.items()}
+        self.dims = dict(compiled.dims)
+
+    def logp_dlogp(self, x) -> tuple[float, np.ndarray]:
+        value, grad, code = evaluate(self._compiled.compiled_logp_func, self._packed, x)
+        return (value if code in (0, 3, 4) else -np.inf), grad
+
+    def logp(self, x) -> float:
+        return self.logp_dlogp(x)[0]
+
+    def expand(self, x) -> list[np.ndarray]:
+        x = np.ascontiguousarray(x, dtype=np.float64)
+        out = np.empty(self._compiled.n_expanded)
+        self._compiled.compiled_expand_func.ctypes(x.size, out.size, x.ctypes.data_as(_DOUBLES),
+                                                   out.ctypes.data_as(_DOUBLES),
+                                                   self._packed.header.ctypes.data_as(ctypes.c_void_p))
+        return [out[sl].reshape(shape) for sl, shape in zip(self._slices, self._shapes)]
+
+    def point_fn(self, seed) -> np.ndarray:
+        return np.asarray(self._compiled.initial_point_func(seed), dtype=np.float64)
 
 
 def nutpie_model(logp_cfunc, expand_cfunc, packed: Packed, n_dim: int, names: list[str], shapes: list[tuple],

@@ -73,15 +73,21 @@ def negative_log_density(logp_dlogp):
 
     return neg, calls
 
-def laplace_sample(model, s: dict):
-    """Laplace approximation of a built model's posterior; returns InferenceData with ``s["draws"]`` draws, one chain."""
+def laplace_sample(model, s: dict, flat=None):
+    """Laplace approximation of a built model's posterior; returns InferenceData with ``s["draws"]`` draws, one chain.
+
+    ``flat``: the log density as flat-vector functions (a compiled kernel's
+    :class:`ecostat.bayes.cfunc_model.CallbackFlat`); by default compiled from
+    ``model`` by PyTensor (:class:`ecostat.bayes.nutpie_pyfunc.FlatModel`).
+    """
     import arviz as az
     from scipy import optimize
 
     from .nutpie_pyfunc import FlatModel
 
     t0 = time.perf_counter()
-    flat = FlatModel(model, mode={"numba": "NUMBA", "jax": "JAX"}.get(s.get("backend")))  # None: PyTensor's C
+    if flat is None:
+        flat = FlatModel(model, mode={"numba": "NUMBA", "jax": "JAX"}.get(s.get("backend")))  # None: PyTensor's C
     neg, n_grad = negative_log_density(flat.logp_dlogp)
 
     x0 = flat.point_fn(s["seed"])
