@@ -4,10 +4,10 @@ Parts (``--parts`` selects; default ``abcd``):
 
 (a) AFNET-like data (287,401 x 3, rasch-simulated, rates 0.28/0.32/0.36, 8 distinct profiles), rasch and
     twopl, 2 chains x 1,000 draws + 1,000 tune, each in a fresh process: import (ecostat + PyMC), build,
-    compile, sampling and total wall time, with a cold compile cache (a new, empty PyTensor compile
-    directory, which also holds PyTensor's numba cache) and warm (the same directory again); before
-    (``sampler="pymc"``) and after (the default, nutpie) in the same run, plus the in-process refit of the
-    same model (compiled model reused); with ``--baseline DIR`` also PyMC NUTS on the code before this change.
+    compile, sampling and total wall time, with cold compile caches (new, empty PyTensor, numba and ecostat
+    cache directories) and warm (the same directories again); before (``sampler="pymc"``) and after (the
+    default, nutpie) in the same run, plus the in-process refit of the same model (compiled model reused);
+    with ``--baseline DIR`` also PyMC's and nutpie's NUTS on the code before this change.
 (b) one log-density + gradient of each family at k = 10, 30, 100 (N = 20,000): seconds and profile rows;
     with ``--baseline DIR`` (a checkout of the code before this change) the same numbers from it, side by side.
 (c) rasch, full NUTS (nutpie), 2 chains x 500 draws + 500 tune at N = 20,000 for k = 3, 10, 30, 100, 300,
@@ -23,12 +23,14 @@ Parts (``--parts`` selects; default ``abcd``):
 (e) the user's view at the default settings, each in a fresh process: rasch with k = 1,000 and N = 100,000 by
     ``es.fit(fm, "rasch", seed=0)`` (the target acceptance rate it chose, steps per draw, diagnostics), the
     first ``res.idata`` (derived quantities), import + data and the whole process; and one log density +
-    gradient of twopl at k = 100, N = 20,000 on the numba and the JAX backend (CPU here; skipped without JAX).
+    gradient of twopl at k = 100, N = 20,000: the compiled kernel (the default), and the PyTensor graph on the
+    numba and the JAX backend (CPU here; skipped without JAX).
 
-(f) full NUTS at k = 100, N = 20,000 (the data of (d)), latent_class then twopl, 2 chains x (1,000 + 1,000),
-    on the backend given by ``--f-backend`` (default jax: 3.5x faster per gradient than numba on this CPU;
-    the GPU where JAX sees one): wall time, steps per iteration, diagnostics, and the agreement with the
-    Laplace approximation as in (d). Not in the default parts: about an hour on 2 cores.
+(f) full NUTS at k = 100, N = 20,000 (the data of (d)), latent_class then twopl (``--f-families``), 2 chains x
+    (1,000 + 1,000), on the backend given by ``--f-backend`` (default numba: twopl's compiled kernel, 260 s;
+    jax: the PyTensor graph through XLA, latent_class 157 s, and the GPU where JAX sees one): wall time, steps
+    per iteration, diagnostics, and the agreement with the Laplace approximation as in (d). Not in the default
+    parts (latent_class on numba: 20 minutes or more).
 
 Run: ``.venv/bin/python benchmarks/bench_speed.py [--parts abcde] [--baseline DIR]``.
 """
@@ -107,15 +109,21 @@ def part_a(baseline: str | None = None, only_baseline: bool = False) -> None:
     print(f"  {'family':<6} {'sampler':<7} {'cache':<5} {'to result':>9} {'import':>7} {'compile*':>9} {'sampling':>9} "
           f"{'refit':>6} {'min ESS':>8}   posterior means")
     runs = [] if only_baseline else [("pymc", None, "pymc"), ("nutpie", None, "nutpie")]
-    if baseline:
-        runs.insert(0, ("pymc", baseline, "pymc, code before"))
+    if baseline:  # the code before with PyMC's sampler, and with nutpie where it has it
+        runs[:0] = [("pymc", baseline, "pymc, code before"), ("nutpie", baseline, "nutpie, code before")]
     for family in ("rasch", "twopl"):
         for sampler, path, label in runs:
             with tempfile.TemporaryDirectory() as tmp:
-                env = {"PYTENSOR_FLAGS": f"base_compiledir={tmp}"}
+                # cold: empty compile caches (PyTensor's, numba's, ecostat's); warm: the same again
+                env = {"PYTENSOR_FLAGS": f"base_compiledir={tmp}", "NUMBA_CACHE_DIR": f"{tmp}/numba",
+                       "ECOSTAT_CACHE_DIR": f"{tmp}/ecostat"}
                 for cache in ("cold", "warm"):
                     code = CHILD_A.format(n=N, rates=RATES, family=family, sampler=sampler)
-                    r = child(code, env, pythonpath=path)
+                    try:
+                        r = child(code, env, pythonpath=path)
+                    except RuntimeError as exc:  # e.g. a baseline from before nutpie
+                        print(f"  {family:<6} {label:<7} {cache:<5} failed: {str(exc).strip().splitlines()[-1]}")
+                        break
                     compile_s = r["fit"] - r["sampling"]
                     means = {k: v for k, v in r["means"].items() if k in ("b", "sigma", "a")}
                     print(f"  {family:<6} {label:<7} {cache:<5} {r['total']:9.2f} {r['import']:7.2f} {compile_s:9.2f} "
@@ -270,9 +278,14 @@ if {mode!r} == "JAX":
     import tempfile
     from ecostat.bayes.jax_backend import configure_jax
     configure_jax(tempfile.mkdtemp())
-with expression_graph():
-    flat = FlatModel(m.build(), mode={mode!r})
-x = flat.point_fn(0)
+if {mode!r} == "KERNEL":
+    from ecostat.bayes.cfunc_model import CallbackFlat
+    from ecostat.bayes.kernels import compile_kernel
+    flat = CallbackFlat(compile_kernel(m.design, m.family, m.options)[0])
+else:
+    with expression_graph():
+        flat = FlatModel(m.build(), mode={mode!r})
+x = np.zeros(flat.n)  # b = 0, log a = 0: the same point for every backend
 v, g = flat.logp_dlogp(x)
 t0 = time.perf_counter()
 for _ in range(10):
@@ -289,7 +302,7 @@ def part_e() -> None:
           f"{r['steps']:.1f} steps per draw), first res.idata {r['idata']:.1f} s, whole process {r['wall']:.1f} s; "
           f"max R-hat {r['r_hat']:.4f}, min bulk ESS {r['ess']:.0f}, {r['divergences']} divergences", flush=True)
     print("  one log density + gradient, twopl, k = 100, N = 20,000 (19,568 profile rows), by backend:")
-    for mode in ("NUMBA", "JAX"):
+    for mode in ("KERNEL", "NUMBA", "JAX"):  # the compiled twopl kernel (default), PyTensor's numba and JAX graphs
         if mode == "JAX":
             import importlib.util
             if importlib.util.find_spec("jax") is None:

@@ -127,10 +127,8 @@ def test_rasch_kernel_equals_the_pymc_density(missing, k):
     At k = 300 the grid has more nodes than ``quadrature`` (``trait_quadrature``); the kernel skips each cell's
     negligible nodes, so equality here also checks that nothing it skips matters.
     """
-    import pytensor
-
     from ecostat.bayes import rasch_kernel
-    from ecostat.bayes.model import build_model
+    from kernel_check import assert_kernel_is_the_pymc_density
     fm = es.simulate(n=3000, family="rasch", failure_rates=np.linspace(0.1, 0.45, k), seed=2)
     if missing:
         F = fm.failures.astype(float)
@@ -139,17 +137,10 @@ def test_rasch_kernel_equals_the_pymc_density(missing, k):
     design = make_design(fm)
     options = FitOptions(priors={"b_sd": 2.0})
     assert rasch_kernel.applies(design, "rasch", options)
-    model = build_model(design, "rasch", options)
-    assert [v.name for v in model.value_vars] == ["b", "sigma_log__"]
-    logp = model.logp()
-    fn = pytensor.function(model.value_vars, [logp, *pytensor.gradient.grad(logp, model.value_vars)])
-    rng = np.random.default_rng(1)
-    for _ in range(5):
-        b, ls = rng.normal(-1, 1, design.k), rng.normal(0.3, 0.6)
-        want, gb, gs = fn(b, ls)
-        got, grad = rasch_kernel.logp_dlogp(np.r_[b, ls], design, options, 2.0, 1.5 * 1.7)
-        assert got == pytest.approx(float(want), rel=1e-10)
-        np.testing.assert_allclose(grad, np.r_[gb, gs], rtol=1e-9, atol=1e-9)
+    assert_kernel_is_the_pymc_density(
+        design, "rasch", options, ["b", "sigma_log__"],
+        lambda x: rasch_kernel.logp_dlogp(x, design, options, 2.0, 1.5 * 1.7),
+        lambda rng: [rng.normal(-1, 1, design.k), np.array(rng.normal(0.3, 0.6))], points=5)
 
 
 def test_target_accept_defaults_per_model():

@@ -31,23 +31,13 @@ def _matrix(k, missing=0.0, n=3000, seed=2):
 def test_twopl_kernel_equals_the_pymc_density(k, missing):
     """Value and gradient against PyMC's compiled logp (Jacobian included) at random points; at k = 120 the grid
     has more nodes than ``quadrature``, and the kernel skips each row's negligible nodes."""
-    import pytensor
-
-    from ecostat.bayes.model import build_model
+    from kernel_check import assert_kernel_is_the_pymc_density
     design = make_design(_matrix(k, missing))
     options = FitOptions(priors={"b_sd": 2.0, "a_sd": 0.7})
     assert twopl_kernel.applies(design, "twopl", options)
-    model = build_model(design, "twopl", options)
-    assert [v.name for v in model.value_vars] == ["b", "a_log__"]
-    logp = model.logp()
-    fn = pytensor.function(model.value_vars, [logp, *pytensor.gradient.grad(logp, model.value_vars)])
-    rng = np.random.default_rng(1)
-    for _ in range(4):
-        b, la = rng.normal(-1, 1, k), rng.normal(0, 0.5, k)
-        want, gb, ga = fn(b, la)
-        got, grad = twopl_kernel.logp_dlogp(np.r_[b, la], design, options, 2.0, 0.7)
-        assert got == pytest.approx(float(want), rel=1e-11)
-        np.testing.assert_allclose(grad, np.r_[gb, ga], rtol=1e-9, atol=1e-8)
+    assert_kernel_is_the_pymc_density(
+        design, "twopl", options, ["b", "a_log__"], lambda x: twopl_kernel.logp_dlogp(x, design, options, 2.0, 0.7),
+        lambda rng: [rng.normal(-1, 1, k), rng.normal(0, 0.5, k)], rel=1e-11, atol=1e-8)
 
 
 def test_twopl_kernel_gives_the_pymc_posterior_reproducibly():

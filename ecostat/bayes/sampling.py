@@ -272,8 +272,8 @@ def warn_if_slow(design, options, family: str, settings: dict) -> float:
                      "(BENCHMARKS.md).")
         elif (settings.get("method") != "laplace" and settings.get("backend") == "numba" and per > 0.01
               and kernel_for(design, family, options) is None):
-            hint += (" backend='jax' (pip install jax) fuses the log density with XLA: 2.8x faster per gradient for "
-                     "twopl at k = 100 on 2 CPU cores, and it uses a GPU where there is one (BENCHMARKS.md).")
+            hint += (" backend='jax' (pip install jax) fuses the log density with XLA: 2x faster per gradient for "
+                     "a twopl graph at k = 100 on 2 CPU cores, and it uses a GPU where there is one (BENCHMARKS.md).")
         warnings.warn(f"this {family} {what} of {design.n_instances} instances x {design.k} decision-makers "
                       f"({len(design.counts)} profile rows) will take about {_duration(total)} "
                       f"(one log-density gradient ~ {per * 1e3:.3g} ms).{hint}", EcostatWarning,
