@@ -127,8 +127,9 @@ def test_rasch_kernel_equals_the_pymc_density(missing, k):
     At k = 300 the grid has more nodes than ``quadrature`` (``trait_quadrature``); the kernel skips each cell's
     negligible nodes, so equality here also checks that nothing it skips matters.
     """
-    from ecostat.bayes import rasch_kernel
     from kernel_check import assert_kernel_is_the_pymc_density
+
+    from ecostat.bayes import rasch_kernel
     fm = es.simulate(n=3000, family="rasch", failure_rates=np.linspace(0.1, 0.45, k), seed=2)
     if missing:
         F = fm.failures.astype(float)
