@@ -280,8 +280,8 @@ if {mode!r} == "JAX":
     configure_jax(tempfile.mkdtemp())
 if {mode!r} == "KERNEL":
     from ecostat.bayes.cfunc_model import CallbackFlat
-    from ecostat.bayes.kernels import compile_kernel
-    flat = CallbackFlat(compile_kernel(m.design, m.family, m.options)[0])
+    from ecostat.bayes.kernels import kernel_callbacks
+    flat = CallbackFlat(kernel_callbacks(m.design, m.family, m.options))
 else:
     with expression_graph():
         flat = FlatModel(m.build(), mode={mode!r})

@@ -106,14 +106,14 @@ def test_laplace_through_a_kernel_equals_laplace_through_the_graph(family):
     """``method="laplace"`` uses the kernel nutpie would sample (CallbackFlat): the same mode and curvature as
     PyTensor's compiled graph (FlatModel), so the same draws up to the optimizer's tolerance."""
     from ecostat.bayes.cfunc_model import CallbackFlat
-    from ecostat.bayes.kernels import compile_kernel
+    from ecostat.bayes.kernels import kernel_callbacks
     from ecostat.bayes.laplace import laplace_sample
     from ecostat.bayes.model import Model
     from ecostat.bayes.sampling import sampler_settings
 
     m = Model(make_design(_matrix(5, n=2000, seed=7)), family)
     s = sampler_settings(draws=500, seed=0, method="laplace")
-    flat = CallbackFlat(compile_kernel(m.design, m.family, m.options)[0])
+    flat = CallbackFlat(kernel_callbacks(m.design, m.family, m.options))
     assert flat.names == (["b", "sigma"] if family == "rasch" else ["b", "a"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -126,3 +126,33 @@ def test_laplace_through_a_kernel_equals_laplace_through_the_graph(family):
         warnings.simplefilter("ignore")
         res = m.fit(method="laplace", draws=500, seed=0)
     np.testing.assert_array_equal(res.draws["b"], kernel.posterior["b"].values.reshape(500, -1))
+
+
+def test_kernel_through_python_callbacks_when_nutpie_changes(monkeypatch):
+    """Where nutpie's compiled-model class needs a field ecostat does not know (its internals changed), the same
+    callbacks reach nutpie as Python functions: the same draws, bit for bit."""
+    import dataclasses
+
+    import nutpie.compile_pymc as cp
+
+    from ecostat.bayes import sampling
+    from ecostat.bayes.cfunc_model import nutpie_model
+    from ecostat.bayes.kernels import kernel_callbacks
+
+    m = es.model("fail ~ model + (1 | instance)", _matrix(3, n=1000, seed=9), family="twopl")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a short run: convergence is not the point
+        direct = m.fit(draws=300, tune=300, chains=2, seed=1)
+
+    original = cp.CompiledPyMCModel
+    changed = dataclasses.make_dataclass("CompiledPyMCModel", [("new_field", int, dataclasses.field(kw_only=True))],
+                                         bases=(original,), frozen=True)
+    monkeypatch.setattr(cp, "CompiledPyMCModel", changed)
+    model = nutpie_model(kernel_callbacks(m.design, m.family, m.options))
+    assert not isinstance(model, original)  # nutpie's Python-function model
+    sampling._COMPILED.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        through_python = m.fit(draws=300, tune=300, chains=2, seed=1)
+    for name in ("b", "a"):
+        np.testing.assert_array_equal(through_python.draws[name], direct.draws[name])

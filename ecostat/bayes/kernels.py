@@ -12,7 +12,7 @@ Other models, and the JAX backend, sample the PyMC graph.
 
 from __future__ import annotations
 
-__all__ = ["compile_kernel", "kernel_for"]
+__all__ = ["compile_kernel", "kernel_callbacks", "kernel_for"]
 
 
 def kernel_for(design, family: str, options):
@@ -25,8 +25,9 @@ def kernel_for(design, family: str, options):
     return None
 
 
-def compile_kernel(design, family: str, options) -> tuple[object, list[str]]:
-    """nutpie's model of the kernel for this model, and its trace variables (``kernel_for`` must hold)."""
+def kernel_callbacks(design, family: str, options):
+    """The compiled callbacks of the kernel for this model (:class:`ecostat.bayes.cfunc_model.Callbacks`;
+    ``kernel_for`` must hold)."""
     from . import rasch_kernel, twopl_kernel
     from .families import get_family
 
@@ -34,7 +35,15 @@ def compile_kernel(design, family: str, options) -> tuple[object, list[str]]:
     prior = lambda name: fam.prior(options, name)  # noqa: E731
     module = kernel_for(design, family, options)
     if module is rasch_kernel:
-        return rasch_kernel.compile_rasch_kernel(design, options, prior("b_sd"), prior("sigma_sd")), ["b", "sigma"]
+        return rasch_kernel.rasch_callbacks(design, options, prior("b_sd"), prior("sigma_sd"))
     if module is twopl_kernel:
-        return twopl_kernel.compile_twopl_kernel(design, options, prior("b_sd"), prior("a_sd")), ["b", "a"]
+        return twopl_kernel.twopl_callbacks(design, options, prior("b_sd"), prior("a_sd"))
     raise ValueError(f"no kernel for this {family} model")
+
+
+def compile_kernel(design, family: str, options) -> tuple[object, list[str]]:
+    """nutpie's model of the kernel for this model, and its trace variables (``kernel_for`` must hold)."""
+    from .cfunc_model import nutpie_model
+
+    callbacks = kernel_callbacks(design, family, options)
+    return nutpie_model(callbacks), list(callbacks.names)

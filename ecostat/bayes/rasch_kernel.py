@@ -51,7 +51,7 @@ import math
 
 import numpy as np
 
-__all__ = ["applies", "compile_rasch_kernel", "logp_dlogp", "nodes_used"]
+__all__ = ["applies", "logp_dlogp", "nodes_used", "rasch_callbacks"]
 
 
 
@@ -121,14 +121,14 @@ def nodes_used(x, design, options, b_sd: float = 2.55, sigma_sd: float = 2.55) -
     return int(work[-1][0])
 
 
-def compile_rasch_kernel(design, options, b_sd: float, sigma_sd: float):
-    """nutpie model of the pooled logit rasch posterior (trace: ``b`` with dim ``model``, ``sigma``).
+def rasch_callbacks(design, options, b_sd: float, sigma_sd: float):
+    """The compiled C callbacks of the pooled logit rasch posterior and their data (trace: ``b`` with dim
+    ``model``, ``sigma``); :func:`ecostat.bayes.cfunc_model.nutpie_model` makes nutpie's model of them.
 
-    nutpie calls the C callbacks of :mod:`ecostat.bayes.rasch_numba` directly
-    (:mod:`ecostat.bayes.cfunc_model`): no Python per leapfrog step, and the
-    chains run in parallel.
+    nutpie calls the C callbacks of :mod:`ecostat.bayes.rasch_numba` directly: no
+    Python per leapfrog step, and the chains run in parallel.
     """
-    from .cfunc_model import nutpie_model
+    from .cfunc_model import Callbacks
     from .rasch_numba import expand_cfunc, logp_cfunc
 
     k = design.k
@@ -139,5 +139,5 @@ def compile_rasch_kernel(design, options, b_sd: float, sigma_sd: float):
         rng = np.random.default_rng(seed)
         return np.concatenate([rng.uniform(-1, 1, k), [math.log(sigma_sd) + rng.uniform(-1, 1)]])
 
-    return nutpie_model(logp_cfunc, expand_cfunc, _packed(design, options, b_sd, sigma_sd), k + 1,
-                        ["b", "sigma"], [(k,), ()], {"model": design.models}, {"b": ("model",)}, initial_point)
+    return Callbacks(logp_cfunc, expand_cfunc, _packed(design, options, b_sd, sigma_sd), k + 1, ("b", "sigma"),
+                     ((k,), ()), {"model": list(design.models)}, {"b": ("model",)}, initial_point)

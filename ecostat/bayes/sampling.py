@@ -366,12 +366,12 @@ def sample_model(model, s: dict, progressbar: bool | None = None, cache_key=None
     with _one_blas_thread():
         if s.get("method", "nuts") == "laplace":
             from .cfunc_model import CallbackFlat
-            from .kernels import kernel_for
+            from .kernels import kernel_callbacks, kernel_for
             from .laplace import laplace_sample
             if s.get("backend") == "jax":
                 model = _jax_ready(model)
             elif spec is not None and kernel_for(*spec) is not None:  # the kernel nutpie would sample
-                return laplace_sample(None, s, CallbackFlat(compiled_model(model, s["backend"], cache_key, spec)[0]))
+                return laplace_sample(None, s, CallbackFlat(kernel_callbacks(*spec)))
             return laplace_sample(model() if callable(model) else model, s)
         if s["sampler"] == "pymc":
             return _sample_pymc(model() if callable(model) else model, s, progressbar)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["applies", "compile_twopl_kernel", "logp_dlogp"]
+__all__ = ["applies", "logp_dlogp", "twopl_callbacks"]
 
 
 def applies(design, family: str, options) -> bool:
@@ -69,9 +69,10 @@ def logp_dlogp(theta, design, options, b_sd: float, a_sd: float) -> tuple[float,
     return value, grad
 
 
-def compile_twopl_kernel(design, options, b_sd: float, a_sd: float):
-    """nutpie model of the pooled logit twopl posterior (trace: ``b`` and ``a`` with dim ``model``)."""
-    from .cfunc_model import nutpie_model
+def twopl_callbacks(design, options, b_sd: float, a_sd: float):
+    """The compiled C callbacks of the pooled logit twopl posterior and their data (trace: ``b`` and ``a`` with
+    dim ``model``); :func:`ecostat.bayes.cfunc_model.nutpie_model` makes nutpie's model of them."""
+    from .cfunc_model import Callbacks
     from .twopl_numba import expand_cfunc, logp_cfunc
 
     k = design.k
@@ -80,5 +81,5 @@ def compile_twopl_kernel(design, options, b_sd: float, a_sd: float):
         # PyMC's "jitter" initialization: the support point (b = 0, a = 1) plus U(-1, 1) on the unconstrained scale
         return np.random.default_rng(seed).uniform(-1, 1, 2 * k)
 
-    return nutpie_model(logp_cfunc, expand_cfunc, _packed(design, options, b_sd, a_sd), 2 * k, ["b", "a"],
-                        [(k,), (k,)], {"model": design.models}, {"b": ("model",), "a": ("model",)}, initial_point)
+    return Callbacks(logp_cfunc, expand_cfunc, _packed(design, options, b_sd, a_sd), 2 * k, ("b", "a"),
+                     ((k,), (k,)), {"model": list(design.models)}, {"b": ("model",), "a": ("model",)}, initial_point)
