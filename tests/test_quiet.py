@@ -122,3 +122,21 @@ def test_laplace_of_mvprobit_shows_only_its_own_note():
         es.fit(fm, "mvprobit", method="laplace", draws=100, seed=0, backend="numba")
     shown = [str(w.message) for w in caught if not isinstance(w.message, es.EcostatWarning)]
     assert not [m for m in shown if "object mode" in m], shown
+
+
+def test_arviz_daily_refactor_notice_does_not_reach_users(tmp_path):
+    """ArviZ warns once a day per user (a stamp in the user cache) about its own coming API changes; a user of
+    ecostat, whose first fit of the day imports ArviZ, does not see it."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, HOME=str(tmp_path), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    raw = subprocess.run([sys.executable, "-c", "import arviz"], capture_output=True, text=True, timeout=300,
+                         env=dict(env, XDG_CACHE_HOME=str(tmp_path / "other")))
+    if "ArviZ is undergoing" not in raw.stderr:
+        pytest.skip("this ArviZ has no daily notice")
+    out = subprocess.run([sys.executable, "-c", "import ecostat, arviz"], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "ArviZ is undergoing" not in out.stderr
