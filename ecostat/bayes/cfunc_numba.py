@@ -1,7 +1,7 @@
 """numba pieces shared by the kernels' C callbacks (:mod:`ecostat.bayes.cfunc_model`).
 
-nutpie's callback signatures, the header's addresses as pointers, the return
-code of a log-density evaluation, and a test the kernels' gradients share.
+nutpie's callback signatures, the header's addresses as pointers, and the
+return code of a log-density evaluation.
 Importing this module imports numba.
 """
 
@@ -13,7 +13,7 @@ import numba
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-__all__ = ["EXPAND_SIG", "LOGP_SIG", "column_used", "pointer", "status"]
+__all__ = ["EXPAND_SIG", "LOGP_SIG", "pointer", "status"]
 
 #: ``logp(dim, x, gradient, logp, user_data) -> code``, as nutpie calls it
 LOGP_SIG = types.int64(types.uint64, types.CPointer(types.double), types.CPointer(types.double),
@@ -45,12 +45,3 @@ def status(value, grad):
     if not math.isfinite(value):
         return 4
     return 0
-
-
-@_plain
-def column_used(V, q):
-    """Whether any row of V has weight at node q (a node no row used adds nothing to the gradient)."""
-    for m in range(V.shape[0]):
-        if V[m, q] != 0.0:
-            return True
-    return False

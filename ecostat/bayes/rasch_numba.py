@@ -15,7 +15,7 @@ import math
 import numba
 import numpy as np
 
-from .cfunc_numba import EXPAND_SIG, LOGP_SIG, column_used, pointer, status
+from .cfunc_numba import EXPAND_SIG, LOGP_SIG, pointer, status
 
 __all__ = ["CUT", "CHUNK", "HEADER", "expand_cfunc", "kernel", "logp_cfunc"]
 
@@ -74,6 +74,14 @@ def grad_row(th, b, eb, ebn, coef, v, use_coef, out):
         out[j] -= w
         d += w
     return d
+
+@_plain
+def column_used(V, q):
+    """Whether any mask has weight at node q (a node no cell used adds nothing to the gradient)."""
+    for m in range(V.shape[0]):
+        if V[m, q] != 0.0:
+            return True
+    return False
 
 @_plain
 def fill(q, m, sigma, nodes, b, eb, ebn, masks, use_mask, S, have):

@@ -17,8 +17,10 @@ masks m(r); F_j the failures of model j): the identity of
 logit link the log-odds of a failure is the linear predictor) makes each row's
 integrand depend on one number, A_r. Each row's log integrand is concave in x,
 so, as in :mod:`ecostat.bayes.rasch_kernel`, only the nodes within
-:data:`ecostat.bayes.rasch_numba.CUT` of its maximum are evaluated, and the
-softplus sums are computed once per (mask, node) used. One evaluation at k = 100
+:data:`ecostat.bayes.rasch_numba.CUT` of its maximum are evaluated. The softplus
+terms are computed once per node used; a row with missing cells subtracts the
+terms of the models it did not meet (a list per row, so many distinct patterns
+of missing cells cost no more than a few). One evaluation at k = 100
 and 20,000 distinct rows costs about R x 30 exponentials plus R x k additions
 (BENCHMARKS.md), against R x Q x k multiply-adds for the general product.
 tests/test_twopl_kernel.py checks value and gradient against PyMC's compiled
@@ -38,24 +40,29 @@ def applies(design, family: str, options) -> bool:
             and not design.covariate_names and not options.model_by_group)
 
 
+def _csr(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row pointers and column indices of the True cells of a (rows, k) boolean matrix."""
+    rows, cols = np.nonzero(flags)
+    return np.searchsorted(rows, np.arange(len(flags) + 1)).astype(np.int64), cols.astype(np.int64)
+
+
 def _packed(design, options, b_sd: float, a_sd: float):
-    """The C callbacks' data (:func:`ecostat.bayes.cfunc_model.pack`): rows sorted by (mask, failures)."""
+    """The C callbacks' data (:func:`ecostat.bayes.cfunc_model.pack`): rows sorted by their number of failures,
+    with the models each failed and the models each did not meet."""
     from .cfunc_model import pack
     from .families.latent_trait import normal_grid, trait_quadrature
-    from .families.rasch_stats import _unique_masks
     from .twopl_numba import HEADER
 
     P, counts = design.patterns, design.counts.astype(float)
-    masks, mask_of = _unique_masks(P >= 0)
     fails = P == 1
-    order = np.lexsort((fails.sum(axis=1), mask_of))  # the walk to each row's maximum starts at the previous one
-    rows, cols = np.nonzero(fails[order])
-    ptr = np.searchsorted(rows, np.arange(len(order) + 1))
+    order = np.argsort(fails.sum(axis=1), kind="stable")  # each walk to a row's maximum starts at the previous one
+    fail_ptr, fail_idx = _csr(fails[order])
+    miss_ptr, miss_idx = _csr(P[order] < 0)
     x, log_wq = normal_grid(trait_quadrature(design.k, options.quadrature))
     F = (fails * counts[:, None]).sum(axis=0)
-    return pack([design.k, len(x), len(masks), len(order), len(cols), int(not design.complete)],
-                [x, log_wq, masks.astype(float), mask_of[order].astype(np.int64), counts[order],
-                 ptr.astype(np.int64), cols.astype(np.int64), F, np.array([b_sd, a_sd], dtype=float)], HEADER)
+    return pack([design.k, len(x), len(order), len(fail_idx), len(miss_idx)],
+                [x, log_wq, counts[order], fail_ptr, fail_idx, miss_ptr, miss_idx, F,
+                 np.array([b_sd, a_sd], dtype=float)], HEADER)
 
 
 def logp_dlogp(theta, design, options, b_sd: float, a_sd: float) -> tuple[float, np.ndarray]:

@@ -11,7 +11,7 @@ import math
 import numba
 import numpy as np
 
-from .cfunc_numba import EXPAND_SIG, LOGP_SIG, column_used, pointer, status
+from .cfunc_numba import EXPAND_SIG, LOGP_SIG, pointer, status
 from .rasch_numba import CUT
 
 __all__ = ["expand_cfunc", "kernel", "logp_cfunc"]
@@ -20,59 +20,65 @@ _plain = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 @_plain
-def _log_integrand(q, m, T, x, log_wq, a, b, masks, use_mask, S, have):
-    """log w_q + T x_q - S_m(q), filling S_m(q) = sum_j m_j softplus(a_j x_q + b_j) on first use."""
-    if not have[m, q]:
+def _fill_node(q, x, a, b, sp, S, have):
+    """softplus(a_j x_q + b_j) for every model (``sp[q]``) and their sum ``S[q]``, on the node's first use."""
+    if not have[q]:
         total = 0.0
         for j in range(a.shape[0]):
-            if use_mask and masks[m, j] == 0.0:
-                continue
             z = a[j] * x[q] + b[j]
-            total += max(z, 0.0) + math.log1p(math.exp(-abs(z)))
-        S[m, q] = total
-        have[m, q] = True
-    return log_wq[q] + T * x[q] - S[m, q]
+            v = max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+            sp[q, j] = v
+            total += v
+        S[q] = total
+        have[q] = True
 
 
 @_plain
-def kernel(theta, x, log_wq, masks, use_mask, row_mask, row_count, fail_ptr, fail_idx, failures, b_sd, a_sd,
-           grad, S, have, V, W, ga, used):
+def _log_integrand(q, r, T, x, log_wq, a, b, miss_ptr, miss_idx, sp, S, have):
+    """log w_q + T x_q - S_r(q): S_r the softplus sum over the models row r met (all, minus its missing cells)."""
+    _fill_node(q, x, a, b, sp, S, have)
+    s = S[q]
+    for i in range(miss_ptr[r], miss_ptr[r + 1]):
+        s -= sp[q, miss_idx[i]]
+    return log_wq[q] + T * x[q] - s
+
+
+@_plain
+def kernel(theta, x, log_wq, row_count, fail_ptr, fail_idx, miss_ptr, miss_idx, failures, b_sd, a_sd, grad, sp, S,
+           have, V, D, W, ga, used):
     """Log posterior density of ``theta = (b_1..b_k, log a_1..log a_k)`` and its gradient (into ``grad``).
 
-    Rows come sorted by (mask, number of failures); row r fails the models
-    ``fail_idx[fail_ptr[r]:fail_ptr[r + 1]]``. Scratch: ``S``, ``have``, ``V``
-    (M, Q); ``W`` (Q); ``ga`` (k); ``used`` (1,) counts the nodes the gradient
-    visited.
+    Rows come sorted by their number of failures (each walk to a row's maximum
+    starts at the previous row's); row r failed the models
+    ``fail_idx[fail_ptr[r]:fail_ptr[r + 1]]`` and did not meet
+    ``miss_idx[miss_ptr[r]:miss_ptr[r + 1]]``. Scratch: ``sp`` and ``D``
+    (Q, k); ``S``, ``have``, ``V``, ``W`` (Q); ``ga`` (k); ``used`` (1,) counts
+    the nodes the gradient visited.
     """
     k = failures.shape[0]
     Q = x.shape[0]
-    M = masks.shape[0]
     R = row_count.shape[0]
     b = theta[:k]
     a = np.empty(k)
     for j in range(k):
         a[j] = math.exp(theta[k + j])
         ga[j] = 0.0
-    for m in range(M):
-        for q in range(Q):
-            have[m, q] = False
-            V[m, q] = 0.0
+    for q in range(Q):
+        have[q] = False
+        V[q] = 0.0
     value = 0.0
     for j in range(k):
         value += b[j] * failures[j]
     p = 0
     for r in range(R):
-        m = row_mask[r]
-        if r > 0 and row_mask[r - 1] != m:
-            p = 0
         T = 0.0
         for i in range(fail_ptr[r], fail_ptr[r + 1]):
             T += a[fail_idx[i]]
-        # the maximum of the concave a(q) = log w_q + T x_q - S_m(q), walking from the previous row's maximum
-        ap = _log_integrand(p, m, T, x, log_wq, a, b, masks, use_mask, S, have)
+        # the maximum of the concave a(q) = log w_q + T x_q - S_r(q), walking from the previous row's maximum
+        ap = _log_integrand(p, r, T, x, log_wq, a, b, miss_ptr, miss_idx, sp, S, have)
         for step in (1, -1):
             while 0 <= p + step < Q:
-                an = _log_integrand(p + step, m, T, x, log_wq, a, b, masks, use_mask, S, have)
+                an = _log_integrand(p + step, r, T, x, log_wq, a, b, miss_ptr, miss_idx, sp, S, have)
                 if an <= ap:
                     break
                 p += step
@@ -80,14 +86,14 @@ def kernel(theta, x, log_wq, masks, use_mask, row_mask, row_count, fail_ptr, fai
         # the nodes within CUT of it (contiguous); W holds exp(a(q) - max)
         lo = p
         while lo > 0:
-            v = _log_integrand(lo - 1, m, T, x, log_wq, a, b, masks, use_mask, S, have)
+            v = _log_integrand(lo - 1, r, T, x, log_wq, a, b, miss_ptr, miss_idx, sp, S, have)
             if v < ap - CUT:
                 break
             lo -= 1
             W[lo] = math.exp(v - ap)
         hi = p
         while hi < Q - 1:
-            v = _log_integrand(hi + 1, m, T, x, log_wq, a, b, masks, use_mask, S, have)
+            v = _log_integrand(hi + 1, r, T, x, log_wq, a, b, miss_ptr, miss_idx, sp, S, have)
             if v < ap - CUT:
                 break
             hi += 1
@@ -101,28 +107,27 @@ def kernel(theta, x, log_wq, masks, use_mask, row_mask, row_count, fail_ptr, fai
         w = n / tot
         ex = 0.0
         for q in range(lo, hi + 1):
-            V[m, q] += w * W[q]
+            V[q] += w * W[q]
             ex += w * W[q] * x[q]
         for i in range(fail_ptr[r], fail_ptr[r + 1]):
             ga[fail_idx[i]] += ex
+        for i in range(miss_ptr[r], miss_ptr[r + 1]):  # weight at q of the rows that did not meet model j
+            j = miss_idx[i]
+            for q in range(lo, hi + 1):
+                D[q, j] += w * W[q]
     # gradient: d/db_j = F_j - sum_q c_qj s_qj, d/da_j = sum_r n_r y_rj E_r[x] - sum_q c_qj s_qj x_q, with
-    # s_qj = sigmoid(a_j x_q + b_j) and c_qj = sum_m V_mq m_j; then d/dlog a_j = a_j d/da_j
+    # s_qj = sigmoid(a_j x_q + b_j) and c_qj = V_q - D_qj the weight at q of the rows that met model j; then
+    # d/dlog a_j = a_j d/da_j
     for j in range(k):
         grad[j] = failures[j]
     n_used = 0
     for q in range(Q):
-        if not column_used(V, q):
+        if V[q] == 0.0:
             continue
         n_used += 1
         for j in range(k):
-            c = 0.0
-            if use_mask:
-                for m in range(M):
-                    c += V[m, q] * masks[m, j]
-            else:
-                c = V[0, q]
-            if c == 0.0:
-                continue
+            c = V[q] - D[q, j]
+            D[q, j] = 0.0  # zeroed for the next call as it is read
             z = a[j] * x[q] + b[j]
             e = math.exp(-abs(z))
             s = (1.0 if z >= 0.0 else e) / (1.0 + e)
@@ -140,31 +145,31 @@ def kernel(theta, x, log_wq, masks, use_mask, row_mask, row_count, fail_ptr, fai
 
 
 #: fields of the int64 header behind ``user_data``
-HEADER = ("k", "Q", "M", "R", "nnz", "use_mask", "x", "log_wq", "masks", "row_mask", "row_count", "fail_ptr",
-          "fail_idx", "failures", "scales")
+HEADER = ("k", "Q", "R", "n_fail", "n_miss", "x", "log_wq", "row_count", "fail_ptr", "fail_idx", "miss_ptr",
+          "miss_idx", "failures", "scales")
 
 
 @numba.cfunc(LOGP_SIG, cache=True, error_model="numpy")
 def logp_cfunc(dim, theta_, grad_, logp_, data_):
     """nutpie's log-density callback (see :mod:`ecostat.bayes.rasch_numba`): 0, or 3 / 4 when not finite."""
-    h = numba.carray(data_, (15,), dtype=np.int64)
-    k, Q, M, R, nnz = h[0], h[1], h[2], h[3], h[4]
+    h = numba.carray(data_, (14,), dtype=np.int64)
+    k, Q, R, n_fail, n_miss = h[0], h[1], h[2], h[3], h[4]
     if dim != 2 * k:
         return -1
     theta = numba.carray(theta_, (2 * k,))
     grad = numba.carray(grad_, (2 * k,))
-    x = numba.carray(pointer(h[6]), (Q,), dtype=np.float64)
-    log_wq = numba.carray(pointer(h[7]), (Q,), dtype=np.float64)
-    masks = numba.carray(pointer(h[8]), (M, k), dtype=np.float64)
-    row_mask = numba.carray(pointer(h[9]), (R,), dtype=np.int64)
-    row_count = numba.carray(pointer(h[10]), (R,), dtype=np.float64)
-    fail_ptr = numba.carray(pointer(h[11]), (R + 1,), dtype=np.int64)
-    fail_idx = numba.carray(pointer(h[12]), (nnz,), dtype=np.int64)
-    failures = numba.carray(pointer(h[13]), (k,), dtype=np.float64)
-    scales = numba.carray(pointer(h[14]), (2,), dtype=np.float64)
-    value = kernel(theta, x, log_wq, masks, h[5] != 0, row_mask, row_count, fail_ptr, fail_idx, failures,
-                   scales[0], scales[1], grad, np.empty((M, Q)), np.empty((M, Q), dtype=np.bool_),
-                   np.empty((M, Q)), np.empty(Q), np.empty(k), np.zeros(1, dtype=np.int64))
+    x = numba.carray(pointer(h[5]), (Q,), dtype=np.float64)
+    log_wq = numba.carray(pointer(h[6]), (Q,), dtype=np.float64)
+    row_count = numba.carray(pointer(h[7]), (R,), dtype=np.float64)
+    fail_ptr = numba.carray(pointer(h[8]), (R + 1,), dtype=np.int64)
+    fail_idx = numba.carray(pointer(h[9]), (n_fail,), dtype=np.int64)
+    miss_ptr = numba.carray(pointer(h[10]), (R + 1,), dtype=np.int64)
+    miss_idx = numba.carray(pointer(h[11]), (n_miss,), dtype=np.int64)
+    failures = numba.carray(pointer(h[12]), (k,), dtype=np.float64)
+    scales = numba.carray(pointer(h[13]), (2,), dtype=np.float64)
+    value = kernel(theta, x, log_wq, row_count, fail_ptr, fail_idx, miss_ptr, miss_idx, failures, scales[0],
+                   scales[1], grad, np.empty((Q, k)), np.empty(Q), np.empty(Q, dtype=np.bool_), np.empty(Q),
+                   np.zeros((Q, k)), np.empty(Q), np.empty(k), np.zeros(1, dtype=np.int64))
     logp_[0] = value
     return status(value, grad)
 
