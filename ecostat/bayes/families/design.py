@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -95,6 +96,15 @@ class Design:
     @property
     def complete(self) -> bool:
         return bool(np.all(self.patterns >= 0))
+
+    @cached_property
+    def observed_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct masks of observed cells ``(M, k)`` (int8, 1 = met; sorted) and each row's mask ``(R,)``.
+
+        Computed once per design (the likelihoods and the derived quantities ask
+        for it on every chunk of draws).
+        """
+        return _unique_masks(self.patterns >= 0)
 
     def digest(self) -> str:
         """SHA-256 of everything the likelihood sees (patterns, counts, groups, covariates)."""
@@ -250,3 +260,18 @@ def _standardized(t: ProfileTable, names: tuple) -> tuple[np.ndarray, np.ndarray
         const = [names[i] for i in np.flatnonzero(scale <= 1e-12 * np.maximum(1.0, np.abs(center)))]
         raise DataError(f"covariate(s) {const} are constant; they cannot shift difficulty. Remove them.")
     return (X - center) / scale, center, scale
+
+
+def _unique_masks(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(observed.astype(np.int8), axis=0, return_inverse=True)``, fast for many models.
+
+    The rows are packed into bits (first model in the most significant bit) and
+    compared as raw bytes, whose order is the lexicographic order of the 0/1
+    rows: the same masks in the same order as the row-wise ``np.unique``.
+    """
+    if observed.all():
+        return np.ones((1, observed.shape[1]), dtype=np.int8), np.zeros(len(observed), dtype=np.int64)
+    packed = np.ascontiguousarray(np.packbits(observed, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return observed[first].astype(np.int8), inverse.reshape(-1)

@@ -30,7 +30,7 @@ from ...errors import EcostatError
 from .backend import pytensor_namespace
 from .base import FitOptions, MixtureFamily
 from .design import Design
-from .rasch_stats import _unique_masks, rasch_loglik, rasch_loglik_op, rasch_statistics, use_op
+from .rasch_stats import rasch_loglik, rasch_loglik_op, rasch_statistics, use_op
 from .simulation import Simulated, SimulationSetup, check_levels, draw_groups
 
 __all__ = ["Rasch", "TwoPL", "normal_grid", "trait_quadrature"]
@@ -86,9 +86,8 @@ def _mask_layout(design: Design) -> tuple[np.ndarray, np.ndarray] | None:
 
     Else None: the per-row softplus sums would cost as much as the general product.
     """
-    observed = design.patterns >= 0
-    masks, mask_of = _unique_masks(observed)
-    if design.n_strata * len(masks) >= len(observed):
+    masks, mask_of = design.observed_masks
+    if design.n_strata * len(masks) >= len(mask_of):
         return None
     return masks.astype(float), mask_of.reshape(-1).astype(np.int64)
 
@@ -218,7 +217,8 @@ class _LatentTrait(MixtureFamily):
         if U == 1:
             B = xp.matmul(y1, b[..., 0, :, None])[..., 0]
             S = soft[..., 0, :, :] if M == 1 else xp.take(soft[..., 0, :, :], mask_of, axis=soft.ndim - 3)
-            return (xp.expand_dims(log_w[..., 0, :], -2) + xp.expand_dims(A, -1) * xp.expand_dims(theta[..., 0, :], -2) + xp.expand_dims(B, -1) - S)
+            return (xp.expand_dims(log_w[..., 0, :], -2) + xp.expand_dims(A, -1) * xp.expand_dims(theta[..., 0, :], -2)
+                    + xp.expand_dims(B, -1) - S)
         s = design.strata
         B = xp.sum(y1 * xp.take(b, s, axis=b.ndim - 2), axis=-1)
         lead = tuple(soft.shape[:-3]) if xp.name == "numpy" else ()

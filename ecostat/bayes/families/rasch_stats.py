@@ -87,21 +87,6 @@ class RaschStatistics:
         return sparse.csr_matrix((np.ones(C), (self.cell_stratum, np.arange(C))), shape=(U, C))
 
 
-def _unique_masks(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(observed.astype(np.int8), axis=0, return_inverse=True)``, fast for many models.
-
-    The rows are packed into bits (first model in the most significant bit) and
-    compared as raw bytes, whose order is the lexicographic order of the 0/1
-    rows: the same masks in the same order as the row-wise ``np.unique``.
-    """
-    if observed.all():
-        return np.ones((1, observed.shape[1]), dtype=np.int8), np.zeros(len(observed), dtype=np.int64)
-    packed = np.ascontiguousarray(np.packbits(observed, axis=1))
-    keys = packed.view(np.dtype((np.void, packed.shape[1]))).reshape(-1)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return observed[first].astype(np.int8), inverse.reshape(-1)
-
-
 def rasch_statistics(design: Design) -> RaschStatistics:
     """The sufficient statistics of ``design`` (see the module docstring).
 
@@ -117,7 +102,7 @@ def rasch_statistics(design: Design) -> RaschStatistics:
     fails = (P == 1).astype(float)
     F = np.zeros((U, design.k))
     np.add.at(F, s, fails * c[:, None])
-    masks, mask_of = _unique_masks(P >= 0)
+    masks, mask_of = design.observed_masks
     t = fails.sum(axis=1).astype(np.int64)
     keys, cell_of = np.unique(np.column_stack([s, mask_of.reshape(-1), t]), axis=0, return_inverse=True)
     n = np.bincount(cell_of.reshape(-1), weights=c, minlength=len(keys))
