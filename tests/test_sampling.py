@@ -130,6 +130,7 @@ def test_rasch_kernel_equals_the_pymc_density(missing, k):
     from kernel_check import assert_kernel_is_the_pymc_density
 
     from ecostat.bayes import rasch_kernel
+    from ecostat.bayes.kernels import kernel_for
     fm = es.simulate(n=3000, family="rasch", failure_rates=np.linspace(0.1, 0.45, k), seed=2)
     if missing:
         F = fm.failures.astype(float)
@@ -137,7 +138,7 @@ def test_rasch_kernel_equals_the_pymc_density(missing, k):
         fm = es.FailureMatrix(F[~np.isnan(F).all(1)], models=list(fm.models))
     design = make_design(fm)
     options = FitOptions(priors={"b_sd": 2.0})
-    assert rasch_kernel.applies(design, "rasch", options)
+    assert kernel_for(design, "rasch", options) is rasch_kernel
     assert_kernel_is_the_pymc_density(
         design, "rasch", options, ["b", "sigma_log__"],
         lambda x: rasch_kernel.logp_dlogp(x, design, options, 2.0, 1.5 * 1.7),

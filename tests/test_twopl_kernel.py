@@ -35,7 +35,7 @@ def test_twopl_kernel_equals_the_pymc_density(k, missing):
     from kernel_check import assert_kernel_is_the_pymc_density
     design = make_design(_matrix(k, missing))
     options = FitOptions(priors={"b_sd": 2.0, "a_sd": 0.7})
-    assert twopl_kernel.applies(design, "twopl", options)
+    assert kernel_for(design, "twopl", options) is twopl_kernel
     assert_kernel_is_the_pymc_density(
         design, "twopl", options, ["b", "a_log__"], lambda x: twopl_kernel.logp_dlogp(x, design, options, 2.0, 0.7),
         lambda rng: [rng.normal(-1, 1, k), rng.normal(0, 0.5, k)], rel=1e-11, atol=1e-8)

@@ -51,14 +51,8 @@ import math
 
 import numpy as np
 
-__all__ = ["applies", "logp_dlogp", "nodes_used", "rasch_callbacks"]
+__all__ = ["callbacks", "logp_dlogp", "nodes_used"]
 
-
-
-def applies(design, family: str, options) -> bool:
-    """Whether the kernel is the model: pooled logit rasch (one stratum, no model-by-group effects)."""
-    return (family == "rasch" and options.link == "logit" and design.n_strata == 1 and design.n_groups == 1
-            and not design.covariate_names and not options.model_by_group)
 
 
 
@@ -121,7 +115,7 @@ def nodes_used(x, design, options, b_sd: float = 2.55, sigma_sd: float = 2.55) -
     return int(work[-1][0])
 
 
-def rasch_callbacks(design, options, b_sd: float, sigma_sd: float):
+def callbacks(design, options, b_sd: float, sigma_sd: float):
     """The compiled C callbacks of the pooled logit rasch posterior and their data (trace: ``b`` with dim
     ``model``, ``sigma``); :func:`ecostat.bayes.cfunc_model.nutpie_model` makes nutpie's model of them.
 

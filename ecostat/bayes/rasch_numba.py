@@ -204,7 +204,7 @@ def kernel(x, nodes, log_wq, masks, use_mask, cell_mask, cell_t, cell_count, fai
 
 
 # The kernel as nutpie's C callbacks (:mod:`ecostat.bayes.cfunc_model`); the model's arrays reach them through the
-# int64 header built by :func:`ecostat.bayes.rasch_kernel.rasch_callbacks`.
+# int64 header built by :func:`ecostat.bayes.rasch_kernel.callbacks`.
 
 #: fields of the int64 header behind ``user_data``
 HEADER = ("k", "Q", "M", "C", "use_mask", "nodes", "log_wq", "masks", "cell_mask", "cell_t", "cell_count",

@@ -158,7 +158,7 @@ def default_target_accept(design, family: str, options) -> float:
 
     0.95 (small steps) keeps the hierarchical group models and the small
     models, whose scale sigma can sit near 0, free of divergent transitions.
-    The pooled logit rasch model (:func:`ecostat.bayes.rasch_kernel.applies`)
+    The pooled logit rasch model (:func:`ecostat.bayes.kernels.pooled_logit`)
     with :data:`LARGE_RASCH_K` or more decision-makers has no group hierarchy,
     its instance difficulties are integrated out, and every instance informs
     sigma through k responses, so its posterior is close to Gaussian: NUTS's
@@ -174,9 +174,9 @@ def default_target_accept(design, family: str, options) -> float:
     >>> default_target_accept(make_design(fm), "rasch", FitOptions()), default_target_accept(make_design(fm), "twopl", FitOptions())
     (0.8, 0.95)
     """
-    from .rasch_kernel import applies
+    from .kernels import kernel_for
 
-    if design.k >= LARGE_RASCH_K and applies(design, family, options):
+    if design.k >= LARGE_RASCH_K and family == "rasch" and kernel_for(design, family, options) is not None:
         return LARGE_RASCH_TARGET_ACCEPT
     return TARGET_ACCEPT
 
@@ -265,8 +265,7 @@ def warn_if_slow(design, options, family: str, settings: dict) -> float:
             " For a quick look, method='laplace' approximates the posterior with a few hundred gradients;"
             " fewer draws or decision-makers also help.")
         from .kernels import kernel_for
-        from .rasch_kernel import applies
-        if (applies(design, family, options) and settings.get("method") != "laplace"
+        if (family == "rasch" and kernel_for(design, family, options) is not None and settings.get("method") != "laplace"
                 and settings.get("target_accept", 0) > LARGE_RASCH_TARGET_ACCEPT):
             hint += (" The pooled rasch posterior has no funnel: target_accept=0.8 about halves the leapfrog steps "
                      "(BENCHMARKS.md).")

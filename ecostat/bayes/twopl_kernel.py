@@ -31,13 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["applies", "logp_dlogp", "twopl_callbacks"]
-
-
-def applies(design, family: str, options) -> bool:
-    """Whether the kernel is the model: pooled logit twopl (one stratum, no model-by-group effects)."""
-    return (family == "twopl" and options.link == "logit" and design.n_strata == 1 and design.n_groups == 1
-            and not design.covariate_names and not options.model_by_group)
+__all__ = ["callbacks", "logp_dlogp"]
 
 
 def _csr(flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,7 +70,7 @@ def logp_dlogp(theta, design, options, b_sd: float, a_sd: float) -> tuple[float,
     return value, grad
 
 
-def twopl_callbacks(design, options, b_sd: float, a_sd: float):
+def callbacks(design, options, b_sd: float, a_sd: float):
     """The compiled C callbacks of the pooled logit twopl posterior and their data (trace: ``b`` and ``a`` with
     dim ``model``); :func:`ecostat.bayes.cfunc_model.nutpie_model` makes nutpie's model of them."""
     from .cfunc_model import Callbacks
