@@ -1,7 +1,7 @@
 """numba pieces shared by the kernels' C callbacks (:mod:`ecostat.bayes.cfunc_model`).
 
-nutpie's callback signatures, the header's addresses as pointers, and the
-return code of a log-density evaluation.
+nutpie's callback signatures, the header's addresses as pointers, the return
+code of a log-density evaluation, and the body of the expand callbacks.
 Importing this module imports numba.
 """
 
@@ -13,7 +13,7 @@ import numba
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-__all__ = ["EXPAND_SIG", "LOGP_SIG", "pointer", "status"]
+__all__ = ["EXPAND_SIG", "LOGP_SIG", "expand_log_tail", "pointer", "status"]
 
 #: ``logp(dim, x, gradient, logp, user_data) -> code``, as nutpie calls it
 LOGP_SIG = types.int64(types.uint64, types.CPointer(types.double), types.CPointer(types.double),
@@ -44,4 +44,17 @@ def status(value, grad):
             return 3
     if not math.isfinite(value):
         return 4
+    return 0
+
+
+@_plain
+def expand_log_tail(dim, n_out, x_, out_, first_log):
+    """An expand callback's body: the trace is ``x`` with entries from ``first_log`` on exponentiated (those are
+    log scales on the sampler's scale); -1 if the sizes disagree."""
+    if n_out != dim:
+        return -1
+    x = numba.carray(x_, (dim,))
+    out = numba.carray(out_, (n_out,))
+    for j in range(dim):
+        out[j] = x[j] if j < first_log else math.exp(x[j])
     return 0

@@ -15,7 +15,7 @@ import math
 import numba
 import numpy as np
 
-from .cfunc_numba import EXPAND_SIG, LOGP_SIG, pointer, status
+from .cfunc_numba import EXPAND_SIG, LOGP_SIG, expand_log_tail, pointer, status
 
 __all__ = ["CUT", "CHUNK", "HEADER", "expand_cfunc", "kernel", "logp_cfunc"]
 
@@ -239,11 +239,4 @@ def logp_cfunc(dim, x_, grad_, logp_, data_):
 @numba.cfunc(EXPAND_SIG, cache=True)
 def expand_cfunc(dim, n_out, x_, out_, data_):
     """nutpie's trace callback: ``(b_1..b_k, sigma)`` from ``(b_1..b_k, log sigma)``."""
-    if n_out != dim:
-        return -1
-    x = numba.carray(x_, (dim,))
-    out = numba.carray(out_, (n_out,))
-    for j in range(dim - 1):
-        out[j] = x[j]
-    out[dim - 1] = math.exp(x[dim - 1])
-    return 0
+    return expand_log_tail(dim, n_out, x_, out_, dim - 1)

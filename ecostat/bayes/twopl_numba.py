@@ -11,7 +11,7 @@ import math
 import numba
 import numpy as np
 
-from .cfunc_numba import EXPAND_SIG, LOGP_SIG, pointer, status
+from .cfunc_numba import EXPAND_SIG, LOGP_SIG, expand_log_tail, pointer, status
 from .rasch_numba import CUT
 
 __all__ = ["expand_cfunc", "kernel", "logp_cfunc"]
@@ -177,12 +177,4 @@ def logp_cfunc(dim, theta_, grad_, logp_, data_):
 @numba.cfunc(EXPAND_SIG, cache=True)
 def expand_cfunc(dim, n_out, theta_, out_, data_):
     """nutpie's trace callback: ``(b_1..b_k, a_1..a_k)`` from ``(b, log a)``."""
-    if n_out != dim:
-        return -1
-    k = dim // 2
-    theta = numba.carray(theta_, (dim,))
-    out = numba.carray(out_, (n_out,))
-    for j in range(k):
-        out[j] = theta[j]
-        out[k + j] = math.exp(theta[k + j])
-    return 0
+    return expand_log_tail(dim, n_out, theta_, out_, dim // 2)
